@@ -1,0 +1,176 @@
+//! HTTP routing and the `/toy` contract. The glue calls [`handle`]; tests call
+//! it too, without a socket, with a `worker::Request` built in Node or a
+//! browser.
+//!
+//! | request                        | response                                     |
+//! |--------------------------------|----------------------------------------------|
+//! | `GET /toy`                     | 200 `{"result":1}` after the sleep           |
+//! | `HEAD /toy`                    | 200, GET's headers, no body (sleeps too)     |
+//! | `OPTIONS /toy`                 | 204, `Allow: GET, HEAD, OPTIONS`             |
+//! | other method on `/toy`         | 405, `Allow`, JSON error                     |
+//! | any other path                 | 404, JSON error                              |
+//!
+//! The query string is ignored: `/toy?x=1` is `/toy`.
+
+use std::time::Duration;
+
+use worker::{Headers, Request, Response};
+
+use crate::config::ConfigError;
+use crate::error::AppError;
+use crate::timer;
+
+/// The one resource.
+pub const TOY_PATH: &str = "/toy";
+/// Methods `/toy` accepts, as sent in `Allow`.
+pub const ALLOW: &str = "GET, HEAD, OPTIONS";
+/// The body of a successful `GET /toy`.
+pub const RESULT_BODY: &str = r#"{"result":1}"#;
+
+/// What a request asks for, once routed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Route {
+    /// `GET /toy` (`head: false`) or `HEAD /toy` (`head: true`).
+    Toy {
+        /// Answer without a body.
+        head: bool,
+    },
+    /// `OPTIONS /toy`.
+    Options,
+}
+
+/// Routes by method and path. `method` is the raw method token: the `worker`
+/// crate's `Method` maps unknown tokens to GET, which would make
+/// `FOO /toy` look like `GET /toy`.
+pub fn route(method: &str, path: &str) -> Result<Route, AppError> {
+    if path != TOY_PATH {
+        return Err(AppError::NOT_FOUND);
+    }
+    match method {
+        "GET" => Ok(Route::Toy { head: false }),
+        "HEAD" => Ok(Route::Toy { head: true }),
+        "OPTIONS" => Ok(Route::Options),
+        _ => Err(AppError::METHOD_NOT_ALLOWED),
+    }
+}
+
+/// `Server-Timing` value reporting the time actually slept.
+pub fn server_timing(slept_ms: f64) -> String {
+    format!("sleep;dur={slept_ms:.1};desc=\"host timer\"")
+}
+
+/// Answers one request. `sleep` is the configured sleep length, or why the
+/// configuration is unusable (reported only to requests that need it).
+///
+/// Every failure becomes a JSON error response; the `Err` case is left for a
+/// host that cannot build even that.
+pub async fn handle(
+    req: &Request,
+    sleep: Result<Duration, ConfigError>,
+) -> worker::Result<Response> {
+    match serve(req, sleep).await {
+        Ok(response) => Ok(response),
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn serve(req: &Request, sleep: Result<Duration, ConfigError>) -> Result<Response, AppError> {
+    let path = req.path();
+    #[cfg(feature = "panic-route")]
+    if path == "/__panic" {
+        panic!("deliberate panic from the test-only /__panic route");
+    }
+    match route(&req.inner().method(), &path)? {
+        Route::Options => Ok(Response::builder()
+            .with_status(204)
+            .with_header("Allow", ALLOW)?
+            .empty()),
+        Route::Toy { head } => {
+            let duration = sleep.map_err(|error| {
+                worker::console_error!("toy-edge: {error}");
+                AppError::MISCONFIGURED
+            })?;
+            let started = js_sys::Date::now();
+            timer::sleep(duration).await.map_err(|error| {
+                worker::console_error!("toy-edge: {error}");
+                AppError::TIMER_FAILED
+            })?;
+            let slept = js_sys::Date::now() - started;
+            let headers = json_headers()?;
+            headers.set("Server-Timing", &server_timing(slept))?;
+            let builder = Response::builder().with_status(200).with_headers(headers);
+            Ok(if head {
+                builder.empty()
+            } else {
+                builder.fixed(RESULT_BODY.into())
+            })
+        }
+    }
+}
+
+/// Headers of every JSON answer: the type, and no caching (each answer is a
+/// fresh sleep).
+pub(crate) fn json_headers() -> worker::Result<Headers> {
+    let headers = Headers::new();
+    headers.set("Content-Type", "application/json")?;
+    headers.set("Cache-Control", "no-store")?;
+    Ok(headers)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn toy_methods() {
+        assert_eq!(route("GET", "/toy"), Ok(Route::Toy { head: false }));
+        assert_eq!(route("HEAD", "/toy"), Ok(Route::Toy { head: true }));
+        assert_eq!(route("OPTIONS", "/toy"), Ok(Route::Options));
+    }
+
+    #[test]
+    fn other_methods_are_405() {
+        for method in [
+            "POST", "PUT", "DELETE", "PATCH", "TRACE", "CONNECT", "get", "FOO", "",
+        ] {
+            assert_eq!(
+                route(method, "/toy"),
+                Err(AppError::METHOD_NOT_ALLOWED),
+                "{method}"
+            );
+        }
+    }
+
+    #[test]
+    fn other_paths_are_404_whatever_the_method() {
+        let long = format!("/{}", "a".repeat(10_000));
+        for path in [
+            "/",
+            "",
+            "/toy/",
+            "/TOY",
+            "/toy/extra",
+            "//toy",
+            "/toy%2F",
+            "/%74oy",
+            "/toy%00",
+            &long,
+        ] {
+            for method in ["GET", "POST", "OPTIONS"] {
+                assert_eq!(
+                    route(method, path),
+                    Err(AppError::NOT_FOUND),
+                    "{method} {path}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn server_timing_reports_milliseconds() {
+        assert_eq!(
+            server_timing(1000.46),
+            "sleep;dur=1000.5;desc=\"host timer\""
+        );
+    }
+}

@@ -1,0 +1,31 @@
+//! Host glue: the only `#[event(fetch)]` in the crate. It reads the
+//! configuration from the worker's `Env` and hands the request to
+//! [`crate::app::handle`]. Compiled only with the `entry` feature.
+//!
+//! Run it: `make dev` (wrangler dev on 127.0.0.1:4567).
+
+use worker::{Context, Env, Request, Response, event};
+
+use crate::{app, config};
+
+#[event(fetch)]
+async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
+    let raw = sleep_var(&env);
+    app::handle(&req, config::sleep_duration(raw.as_deref())).await
+}
+
+/// The raw `TOY_SLEEP_MS` binding. wrangler passes `[vars]` numbers as JS
+/// numbers, so those are turned into their decimal text; anything else that
+/// is not a string is kept as its debug text, which the parser rejects.
+fn sleep_var(env: &Env) -> Option<String> {
+    let value = js_sys::Reflect::get(env, &config::SLEEP_VAR.into()).ok()?;
+    if value.is_undefined() {
+        None
+    } else if let Some(text) = value.as_string() {
+        Some(text)
+    } else if let Some(number) = value.as_f64() {
+        Some(number.to_string())
+    } else {
+        Some(format!("{value:?}"))
+    }
+}

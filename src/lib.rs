@@ -1,0 +1,34 @@
+//! toy-edge: `GET /toy` sleeps one second on the host's JavaScript event loop
+//! and answers `{"result":1}`.
+//!
+//! The crate is three layers with one-way arrows:
+//!
+//! ```text
+//! glue (src/glue.rs)  ->  app (src/app.rs)  ->  timer (src/timer.rs)
+//! #[event(fetch)]         routing, HTTP          setTimeout wrapped in a
+//! reads Env               contract, errors       js_sys::Promise, awaited
+//!                                                 through JsFuture
+//! ```
+//!
+//! Nothing here owns an event loop or spawns a thread. The host (workerd,
+//! Node or a browser) runs its single-threaded loop; the timer's Promise
+//! resolves on it and `wasm-bindgen-futures` turns that into a wake-up of the
+//! Rust future. That is the contrast with the Flask seed, whose request thread
+//! asked asyncio for "the" loop and found none.
+//!
+//! The entry point is compiled only with the `entry` feature (the worker
+//! build); tests link the library without it. Build and run: see README.md.
+#![deny(missing_docs)]
+
+pub mod app;
+pub mod config;
+pub mod error;
+pub mod timer;
+
+#[cfg(feature = "entry")]
+mod glue;
+
+#[cfg(all(feature = "panic-route", not(feature = "entry")))]
+compile_error!(
+    "`panic-route` is a test-only feature; enable it together with `entry` for the test worker"
+);
