@@ -1,0 +1,35 @@
+# toy-edge: the two commands a user needs are `make dev` and `make test`.
+# Every target does its own set-up (scripts/setup.sh skips what is present).
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+
+.PHONY: dev test build lint bench soak deploy clean
+
+## Serve GET /toy with wrangler dev on http://127.0.0.1:4567/toy
+dev:
+	scripts/setup.sh
+	source scripts/env.sh && wrangler dev
+
+## Set up, build and run every test host (native, workerd, wrangler dev, Node, Chromium)
+test:
+	scripts/test.sh
+
+## Build the release worker into build/
+build:
+	scripts/setup.sh
+	scripts/build.sh
+
+## cargo fmt --check and clippy -D warnings, native and wasm
+lint:
+	scripts/setup.sh
+	cargo fmt --check
+	cargo clippy --all-targets -- -D warnings
+	cargo clippy --all-targets --target wasm32-unknown-unknown -- -D warnings
+	cargo clippy --all-targets --target wasm32-unknown-unknown --features entry -- -D warnings
+
+## Publish with wrangler (needs `wrangler login` or CLOUDFLARE_API_TOKEN)
+deploy: build
+	source scripts/env.sh && wrangler deploy
+
+clean:
+	rm -rf build build-test dist target/e2e .wrangler

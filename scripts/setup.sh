@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Installs what the project needs, into the project where possible; each step
+# is skipped when already done, so a warm run takes about a second.
+#   scripts/setup.sh            Rust target, wasm-bindgen CLI, worker-build, npm ci
+#   scripts/setup.sh --browser  ... and Debian's chromium + chromium-driver
+#   scripts/setup.sh --load     ... and Debian's hey (load generator)
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+cd "$TOY_ROOT"
+
+want_browser=false want_load=false
+for arg in "$@"; do
+  case "$arg" in
+    --browser) want_browser=true ;;
+    --load) want_load=true ;;
+    *) echo "setup: unknown option $arg" >&2; exit 2 ;;
+  esac
+done
+
+step() { printf '[setup] %s\n' "$*"; }
+
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  step "adding Rust target wasm32-unknown-unknown"
+  rustup target add wasm32-unknown-unknown
+fi
+
+# The CLI must be exactly the wasm-bindgen version in Cargo.lock.
+wb_version=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/[^0-9.]/, ""); print; exit }' Cargo.lock)
+if [[ "$("$WASM_BINDGEN_BIN" --version 2>/dev/null)" != "wasm-bindgen $wb_version" ]]; then
+  step "installing wasm-bindgen-cli $wb_version into .tools (about 2 minutes)"
+  # No --locked: its lockfile pins a webpki-roots the registry no longer serves.
+  cargo install --quiet --root .tools wasm-bindgen-cli --version "=$wb_version"
+fi
+
+worker_build_version=0.8.7
+if [[ "$(.tools/bin/worker-build --version 2>/dev/null)" != *"$worker_build_version"* ]]; then
+  step "installing worker-build $worker_build_version into .tools (about 3 minutes)"
+  cargo install --quiet --root .tools "worker-build@$worker_build_version" --locked
+fi
+
+# npm ci when node_modules is missing or older than the lockfile.
+if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
+  step "npm ci (wrangler, node@22, binaryen, esbuild, workerd)"
+  npm ci --no-fund --no-audit --loglevel=error
+fi
+
+apt_install() {
+  step "apt-get install $*"
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "setup: need root to apt-get install $* (or install them yourself)" >&2
+    exit 1
+  fi
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+if $want_browser && ! { command -v chromium && command -v chromedriver; } >/dev/null; then
+  apt_install chromium chromium-driver
+fi
+if $want_load && ! command -v hey >/dev/null; then
+  apt_install hey
+fi
+exit 0

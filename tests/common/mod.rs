@@ -1,0 +1,236 @@
+//! Harness shared by the native end-to-end tests: starts the built worker on
+//! bare workerd (or under `wrangler dev`) on a free loopback port, talks HTTP
+//! to it, and stops it when dropped.
+//!
+//! The tests need the worker built first (`make test` does it). A missing
+//! build or tool fails the test with the command that fixes it; nothing is
+//! skipped.
+#![allow(dead_code)] // each test binary uses its own part of the harness
+
+use std::fs;
+use std::io::{Read, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The project root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn require(path: &Path, fix: &str) {
+    assert!(
+        path.exists(),
+        "{} is missing: run `{fix}` first",
+        path.display()
+    );
+}
+
+/// A port that was free a moment ago on 127.0.0.1.
+pub fn free_port() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+    listener.local_addr().expect("local addr").port()
+}
+
+/// A worker process listening on 127.0.0.1; killed (with its children) on drop.
+pub struct Server {
+    child: Child,
+    /// The loopback port it listens on.
+    pub port: u16,
+    log: PathBuf,
+}
+
+impl Server {
+    /// Bare workerd serving the bundle in `bundle_dir` (relative to the root,
+    /// e.g. "build"), with the given text bindings (`[vars]`).
+    pub fn workerd(bundle_dir: &str, vars: &[(&str, &str)]) -> Server {
+        let root = root();
+        let workerd = root.join("node_modules/@cloudflare/workerd-linux-64/bin/workerd");
+        require(&workerd, "make test (npm ci installs workerd)");
+        require(&root.join(bundle_dir).join("index_bg.wasm"), "make build");
+        let port = free_port();
+        let dir = root.join("target/e2e");
+        fs::create_dir_all(&dir).expect("create target/e2e");
+        let bindings: Vec<String> = vars
+            .iter()
+            .map(|(name, text)| format!("(name = {name:?}, text = {text:?})"))
+            .collect();
+        let config = format!(
+            r#"using Workerd = import "/workerd/workerd.capnp";
+const config :Workerd.Config = (
+  services = [ (name = "main", worker = .w) ],
+  sockets = [ (name = "http", address = "127.0.0.1:{port}", http = (), service = "main") ],
+);
+const w :Workerd.Worker = (
+  modules = [ (name = "index.js", esModule = embed "../../{bundle_dir}/index.js"),
+              (name = "index_bg.wasm", wasm = embed "../../{bundle_dir}/index_bg.wasm") ],
+  compatibilityDate = "2026-11-01",
+  bindings = [ {} ],
+);
+"#,
+            bindings.join(", ")
+        );
+        let config_path = dir.join(format!("workerd-{port}.capnp"));
+        fs::write(&config_path, config).expect("write workerd config");
+        let mut command = Command::new(workerd);
+        command.arg("serve").arg(&config_path);
+        Server::start(command, port, &dir, Duration::from_secs(30))
+    }
+
+    /// `wrangler dev` as a user runs it (it builds the worker first), on a
+    /// free port instead of 4567 so it can run beside `make dev`.
+    pub fn wrangler_dev() -> Server {
+        let root = root();
+        let wrangler = root.join("node_modules/.bin/wrangler");
+        require(&wrangler, "make test (npm ci installs wrangler)");
+        let port = free_port();
+        let inspector = free_port();
+        let dir = root.join("target/e2e");
+        fs::create_dir_all(&dir).expect("create target/e2e");
+        // Same environment as `make dev`: scripts/env.sh puts node 22 first.
+        let mut command = Command::new("bash");
+        command.current_dir(&root).arg("-c").arg(format!(
+            "source scripts/env.sh && exec wrangler dev --port {port} --inspector-port {inspector}"
+        ));
+        Server::start(command, port, &dir, Duration::from_secs(300))
+    }
+
+    fn start(mut command: Command, port: u16, log_dir: &Path, wait: Duration) -> Server {
+        let log = log_dir.join(format!("server-{port}.log"));
+        let out = fs::File::create(&log).expect("create server log");
+        let err = out.try_clone().expect("clone log handle");
+        command
+            .stdin(Stdio::null())
+            .stdout(out)
+            .stderr(err)
+            .process_group(0);
+        let child = command.spawn().expect("spawn server");
+        let mut server = Server { child, port, log };
+        let deadline = Instant::now() + wait;
+        loop {
+            if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return server;
+            }
+            if let Ok(Some(status)) = server.child.try_wait() {
+                panic!(
+                    "server exited ({status}) before listening:\n{}",
+                    server.log()
+                );
+            }
+            assert!(
+                Instant::now() < deadline,
+                "server not listening after {wait:?}:\n{}",
+                server.log()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// `http://127.0.0.1:PORT{path}`.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+
+    /// Everything the server printed so far.
+    pub fn log(&self) -> String {
+        fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Sends raw bytes on a fresh connection and returns what came back
+    /// before the server closed it (or 10 s passed).
+    pub fn raw(&self, request: &[u8]) -> Vec<u8> {
+        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).expect("connect");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .expect("timeout");
+        // The server may answer and close before reading everything we send.
+        let _ = stream.write_all(request);
+        let _ = stream.shutdown(Shutdown::Write);
+        let mut reply = Vec::new();
+        let _ = stream.read_to_end(&mut reply);
+        reply
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        // The whole process group: wrangler runs workerd as a child.
+        let _ = Command::new("kill")
+            .arg("-KILL")
+            .arg(format!("-{}", self.child.id()))
+            .status();
+        let _ = self.child.wait();
+    }
+}
+
+/// A response as the tests look at it.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+    pub elapsed: Duration,
+}
+
+impl Reply {
+    /// The first header of that name (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The body parsed as JSON.
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {:?}", self.body))
+    }
+}
+
+/// An HTTP client that reports every status as a reply, not an error.
+pub fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(60)))
+        .build()
+        .into()
+}
+
+/// Sends `method url` (with an optional body) and reads the whole reply.
+pub fn send(agent: &ureq::Agent, method: &str, url: &str, body: Option<&str>) -> Reply {
+    let request = ureq::http::Request::builder()
+        .method(method)
+        .uri(url)
+        .body(body.unwrap_or("").to_owned())
+        .expect("request");
+    let started = Instant::now();
+    let mut response = agent
+        .run(request)
+        .unwrap_or_else(|e| panic!("{method} {url}: {e}"));
+    let headers = response
+        .headers()
+        .iter()
+        .map(|(n, v)| {
+            (
+                n.to_string(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect();
+    let status = response.status().as_u16();
+    let body = response.body_mut().read_to_string().expect("read body");
+    Reply {
+        status,
+        headers,
+        body,
+        elapsed: started.elapsed(),
+    }
+}
+
+/// `GET url`.
+pub fn get(agent: &ureq::Agent, url: &str) -> Reply {
+    send(agent, "GET", url, None)
+}

@@ -1,0 +1,212 @@
+//! The suite every JavaScript host runs (Node and headless Chromium; workerd
+//! runs the end-to-end tests): the timer's promises and the handler's
+//! contract, called directly, without a socket.
+//!
+//! There is no runtime and no thread anywhere below: each test is a future the
+//! host's event loop drives, exactly as in the worker.
+
+use std::time::Duration;
+
+use futures::future::join_all;
+use js_sys::{Date, Function, Reflect};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_test::wasm_bindgen_test;
+use worker::{Request, Response};
+
+use toy_edge::app;
+use toy_edge::config::ConfigError;
+use toy_edge::timer::sleep;
+
+fn ms(n: u64) -> Duration {
+    Duration::from_millis(n)
+}
+
+#[wasm_bindgen_test]
+async fn sleep_resolves_no_earlier_than_its_duration() {
+    for wanted in [0.0, 30.0, 120.0] {
+        let started = Date::now();
+        sleep(ms(wanted as u64)).await.expect("sleep");
+        let slept = Date::now() - started;
+        // Date.now() is whole milliseconds and Node may fire up to 1 ms early
+        // (libuv rounds), hence the 1 ms of slack.
+        assert!(slept >= wanted - 1.0, "slept {slept} ms, wanted {wanted}");
+        assert!(slept < wanted + 1000.0, "slept {slept} ms, wanted {wanted}");
+    }
+}
+
+#[wasm_bindgen_test]
+async fn hundred_sleeps_overlap_on_the_host_loop() {
+    let started = Date::now();
+    let results = join_all((0..100).map(|_| sleep(ms(100)))).await;
+    let wall = Date::now() - started;
+    assert!(results.iter().all(Result::is_ok));
+    assert!(wall >= 99.0, "{wall} ms");
+    // One after another they would take 10 s.
+    assert!(wall < 2_000.0, "100 sleeps of 100 ms took {wall} ms");
+}
+
+/// Wraps the global `setTimeout`/`clearTimeout` so that timers of exactly
+/// `ms` milliseconds are counted when they fire and when they are cleared.
+/// `restore()` puts the originals back and returns the counts.
+struct TimerSpy {
+    restore: Function,
+}
+
+impl TimerSpy {
+    fn install(ms: u32) -> TimerSpy {
+        let install = Function::new_with_args(
+            "ms",
+            "const g = globalThis, set = g.setTimeout, clear = g.clearTimeout;
+             const spy = { fired: 0, cleared: 0, ids: new Set() };
+             g.setTimeout = (cb, t, ...rest) => {
+               if (t !== ms) return set(cb, t, ...rest);
+               const id = set((...a) => { spy.fired++; cb(...a); }, t);
+               spy.ids.add(id);
+               return id;
+             };
+             g.clearTimeout = (id) => { if (spy.ids.has(id)) spy.cleared++; clear(id); };
+             return () => { g.setTimeout = set; g.clearTimeout = clear; return spy; };",
+        );
+        let restore = install
+            .call1(&JsValue::NULL, &ms.into())
+            .expect("install spy")
+            .unchecked_into();
+        TimerSpy { restore }
+    }
+
+    /// (fired, cleared)
+    fn restore(self) -> (u32, u32) {
+        let spy = self.restore.call0(&JsValue::NULL).expect("restore");
+        let count = |name: &str| {
+            Reflect::get(&spy, &name.into())
+                .ok()
+                .and_then(|v| v.as_f64())
+                .unwrap_or(-1.0) as u32
+        };
+        (count("fired"), count("cleared"))
+    }
+}
+
+#[wasm_bindgen_test]
+async fn an_awaited_sleep_fires_its_timer_once() {
+    // The control for the test below: the spy does see a timer fire.
+    let spy = TimerSpy::install(37);
+    sleep(ms(37)).await.expect("sleep");
+    assert_eq!(spy.restore(), (1, 0));
+}
+
+#[wasm_bindgen_test]
+async fn dropping_a_sleep_clears_its_timer() {
+    let spy = TimerSpy::install(37);
+    let pending = sleep(ms(37));
+    drop(pending);
+    // Wait well past the moment the dropped timer would have fired.
+    sleep(ms(150)).await.expect("sleep");
+    assert_eq!(spy.restore(), (0, 1), "(fired, cleared)");
+}
+
+#[wasm_bindgen_test]
+async fn a_sleep_that_loses_a_race_is_cleared() {
+    let spy = TimerSpy::install(37);
+    let short = Box::pin(sleep(ms(5)));
+    let long = Box::pin(sleep(ms(37)));
+    let winner = futures::future::select(short, long).await;
+    assert!(matches!(winner, futures::future::Either::Left(_)));
+    drop(winner); // drops the losing, still pending sleep
+    sleep(ms(100)).await.expect("sleep");
+    assert_eq!(spy.restore(), (0, 1), "(fired, cleared)");
+}
+
+fn request(method: &str, url: &str) -> Request {
+    let init = web_sys::RequestInit::new();
+    init.set_method(method);
+    web_sys::Request::new_with_str_and_init(url, &init)
+        .expect("request")
+        .into()
+}
+
+async fn call(
+    method: &str,
+    path: &str,
+    sleep: Result<Duration, ConfigError>,
+) -> (Response, String) {
+    let req = request(method, &format!("http://toy.test{path}"));
+    let mut response = app::handle(&req, sleep).await.expect("response");
+    let body = response.text().await.expect("body");
+    (response, body)
+}
+
+fn header(response: &Response, name: &str) -> Option<String> {
+    response.headers().get(name).expect("header")
+}
+
+#[wasm_bindgen_test]
+async fn handler_answers_get_toy_after_the_sleep() {
+    let started = Date::now();
+    let (response, body) = call("GET", "/toy", Ok(ms(50))).await;
+    let elapsed = Date::now() - started;
+    assert_eq!(response.status_code(), 200);
+    assert_eq!(body, r#"{"result":1}"#);
+    assert_eq!(
+        header(&response, "content-type").as_deref(),
+        Some("application/json")
+    );
+    assert_eq!(
+        header(&response, "cache-control").as_deref(),
+        Some("no-store")
+    );
+    assert!(header(&response, "server-timing").is_some_and(|t| t.starts_with("sleep;dur=")));
+    assert!(elapsed >= 49.0, "{elapsed} ms");
+}
+
+#[wasm_bindgen_test]
+async fn handler_head_options_and_errors() {
+    let (head, body) = call("HEAD", "/toy?x=1", Ok(ms(1))).await;
+    assert_eq!((head.status_code(), body.as_str()), (200, ""));
+    assert_eq!(
+        header(&head, "content-type").as_deref(),
+        Some("application/json")
+    );
+
+    let (options, _) = call("OPTIONS", "/toy", Ok(ms(1))).await;
+    assert_eq!(options.status_code(), 204);
+    assert_eq!(header(&options, "allow").as_deref(), Some(app::ALLOW));
+
+    for method in ["POST", "DELETE", "FOO"] {
+        let (response, body) = call(method, "/toy", Ok(ms(1))).await;
+        assert_eq!(response.status_code(), 405, "{method}");
+        assert_eq!(header(&response, "allow").as_deref(), Some(app::ALLOW));
+        assert!(body.starts_with(r#"{"error":{"status":405,"#), "{body}");
+    }
+
+    let (missing, body) = call("GET", "/toy/", Ok(ms(1))).await;
+    assert_eq!(missing.status_code(), 404);
+    assert!(body.starts_with(r#"{"error":{"status":404,"#), "{body}");
+
+    let bad = Err(ConfigError {
+        value: "abc".into(),
+    });
+    let (misconfigured, body) = call("GET", "/toy", bad).await;
+    assert_eq!(misconfigured.status_code(), 500);
+    assert!(body.contains("TOY_SLEEP_MS"), "{body}");
+}
+
+#[wasm_bindgen_test]
+async fn hundred_handler_calls_overlap_without_a_runtime_or_thread() {
+    // No executor is created here and no thread is spawned: the host's loop
+    // runs every timer and wasm-bindgen-futures wakes each handler.
+    let started = Date::now();
+    let calls = (0..100).map(|_| call("GET", "/toy", Ok(ms(200))));
+    let replies = join_all(calls).await;
+    let wall = Date::now() - started;
+    for (response, body) in &replies {
+        assert_eq!(
+            (response.status_code(), body.as_str()),
+            (200, r#"{"result":1}"#)
+        );
+    }
+    assert!(
+        wall < 3_000.0,
+        "100 handler calls sleeping 200 ms took {wall} ms (20 s one by one)"
+    );
+}
