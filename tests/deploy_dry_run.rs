@@ -38,7 +38,10 @@ fn dry_run_bundles_far_below_the_size_limit() {
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
     );
-    assert!(output.status.success(), "wrangler deploy --dry-run failed:\n{text}");
+    assert!(
+        output.status.success(),
+        "wrangler deploy --dry-run failed:\n{text}"
+    );
     let (total, gzip) = sizes(&text).unwrap_or_else(|| panic!("no size line in:\n{text}"));
     println!("wrangler deploy --dry-run: Total Upload {total} KiB / gzip {gzip} KiB");
     assert!(gzip > 10.0, "suspiciously small bundle: {gzip} KiB");

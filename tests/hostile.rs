@@ -27,14 +27,22 @@ fn req(head: &str) -> Vec<u8> {
 }
 
 fn case(name: &'static str, request: Vec<u8>, status: u16) -> Case {
-    Case { name, request, status, json_error: status == 404 || status == 405 }
+    Case {
+        name,
+        request,
+        status,
+        json_error: status == 404 || status == 405,
+    }
 }
 
 fn cases() -> Vec<Case> {
     let long_path = format!("/{}", "a".repeat(8_000));
     let huge = |n: usize| {
-        format!("GET /toy HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: {}\r\nConnection: close\r\n\r\n", "b".repeat(n))
-            .into_bytes()
+        format!(
+            "GET /toy HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: {}\r\nConnection: close\r\n\r\n",
+            "b".repeat(n)
+        )
+        .into_bytes()
     };
     let many_headers = {
         let mut r = String::from("GET /toy HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n");
@@ -94,7 +102,10 @@ fn cases() -> Vec<Case> {
 
 fn status_of(reply: &[u8]) -> u16 {
     let text = String::from_utf8_lossy(reply);
-    text.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0)
+    text.split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0)
 }
 
 #[test]
@@ -109,12 +120,28 @@ fn hostile_requests_get_exact_statuses_and_the_server_survives() {
         let text = String::from_utf8_lossy(&reply);
         let body = text.split("\r\n\r\n").nth(1).unwrap_or("");
         if status != case.status {
-            wrong.push(format!("{}: got {status}, want {}: {:?}", case.name, case.status, text.lines().next()));
-        } else if case.json_error && !body.starts_with(&format!(r#"{{"error":{{"status":{status},"#)) {
-            wrong.push(format!("{}: body is not our JSON error: {body:?}", case.name));
+            wrong.push(format!(
+                "{}: got {status}, want {}: {:?}",
+                case.name,
+                case.status,
+                text.lines().next()
+            ));
+        } else if case.json_error
+            && !body.starts_with(&format!(r#"{{"error":{{"status":{status},"#))
+        {
+            wrong.push(format!(
+                "{}: body is not our JSON error: {body:?}",
+                case.name
+            ));
         }
     }
-    assert!(wrong.is_empty(), "{} of {} cases wrong:\n{}", wrong.len(), cases.len(), wrong.join("\n"));
+    assert!(
+        wrong.is_empty(),
+        "{} of {} cases wrong:\n{}",
+        wrong.len(),
+        cases.len(),
+        wrong.join("\n")
+    );
 
     let after = server.raw(&req("GET /toy HTTP/1.1"));
     assert_eq!(status_of(&after), 200);

@@ -188,10 +188,17 @@ fn a_panic_becomes_a_json_500_and_the_next_request_succeeds() {
         // src/entry.mjs answers with the same body as the Rust error type.
         assert_eq!(reply.body, toy_edge::error::AppError::INTERNAL.body());
         let next = get(&agent, &server.url("/toy"));
-        assert_eq!((next.status, next.body.as_str()), (200, r#"{"result":1}"#), "round {round}");
+        assert_eq!(
+            (next.status, next.body.as_str()),
+            (200, r#"{"result":1}"#),
+            "round {round}"
+        );
     }
     let log = server.log();
-    assert!(log.contains("deliberate panic"), "panic message not logged:\n{log}");
+    assert!(
+        log.contains("deliberate panic"),
+        "panic message not logged:\n{log}"
+    );
 }
 
 #[test]

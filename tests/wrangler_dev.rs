@@ -17,10 +17,17 @@ fn wrangler_dev_serves_toy() {
     assert_eq!(reply.status, 200, "{reply:?}\n{}", server.log());
     assert_eq!(reply.body, r#"{"result":1}"#);
     assert_eq!(reply.header("content-type"), Some("application/json"));
-    assert!(reply.elapsed >= Duration::from_millis(1000), "{:?}", reply.elapsed);
+    assert!(
+        reply.elapsed >= Duration::from_millis(1000),
+        "{:?}",
+        reply.elapsed
+    );
     // Starts clean offline: none of the warnings a user would worry about.
     let log = server.log();
     for worry in ["Unable to fetch the Request.cf", "metrics", "ERROR", "✘"] {
-        assert!(!log.contains(worry), "wrangler dev printed {worry:?}:\n{log}");
+        assert!(
+            !log.contains(worry),
+            "wrangler dev printed {worry:?}:\n{log}"
+        );
     }
 }

@@ -160,11 +160,11 @@ impl Drop for Server {
     fn drop(&mut self) {
         // The whole process group (wrangler runs workerd as a child). The
         // group id is the child's pid, set by `process_group(0)` at spawn.
-        if let Ok(pgid) = libc::pid_t::try_from(self.child.id()) {
-            if pgid > 1 {
-                // SAFETY: kill(2) takes plain integers; a negative pid names a group.
-                unsafe { libc::kill(-pgid, libc::SIGKILL) };
-            }
+        if let Ok(pgid) = libc::pid_t::try_from(self.child.id())
+            && pgid > 1
+        {
+            // SAFETY: kill(2) takes plain integers; a negative pid names a group.
+            unsafe { libc::kill(-pgid, libc::SIGKILL) };
         }
         let _ = self.child.wait();
     }
