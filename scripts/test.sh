@@ -46,7 +46,7 @@ run_host() {
 
 for host in "${hosts[@]}"; do
   case "$host" in
-    native)   run_host "native" cargo test --lib ;;
+    native)   run_host "native" cargo test --lib --test contrast ;;
     workerd)  run_host "workerd" cargo test --test workerd --test hostile ;;
     wrangler) run_host "wrangler" cargo test --test wrangler_dev ;;
     node)     run_host "node" cargo test "${wasm[@]}" --test node ;;

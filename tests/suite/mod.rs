@@ -210,3 +210,11 @@ async fn hundred_handler_calls_overlap_without_a_runtime_or_thread() {
         "100 handler calls sleeping 200 ms took {wall} ms (20 s one by one)"
     );
 }
+
+#[wasm_bindgen_test]
+fn there_is_no_thread_to_own_a_loop() {
+    // On wasm32-unknown-unknown a thread cannot even be spawned, so nothing
+    // in this crate can own an event loop: the host's is the only one.
+    let spawned = std::thread::Builder::new().spawn(|| ());
+    assert!(spawned.is_err(), "a thread was spawned");
+}
