@@ -33,3 +33,9 @@ deploy: build
 
 clean:
 	rm -rf build build-test dist target/e2e .wrangler
+
+## Benchmark: wasm vs plain-JS worker on bare workerd, waves of 1..5000 (loopback, ~1 min)
+bench:
+	scripts/setup.sh --load
+	scripts/build.sh
+	cargo bench --bench waves

@@ -3,17 +3,17 @@
 # test host and prints how many tests each one executed. A host that cannot
 # run, or runs no test, fails the command.
 #   scripts/test.sh                 all hosts
-#   scripts/test.sh node browser    only those (names: native workerd wrangler node browser dryrun)
+#   scripts/test.sh node browser    only those (names: native workerd wrangler node browser dryrun bench)
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$TOY_ROOT"
 
-all=(native workerd wrangler node browser dryrun)
+all=(native workerd wrangler node browser dryrun bench)
 hosts=("$@")
 [[ ${#hosts[@]} -gt 0 ]] || hosts=("${all[@]}")
 started=$SECONDS
 
-scripts/setup.sh --browser || { echo "test: set-up failed" >&2; exit 1; }
+scripts/setup.sh --browser --load || { echo "test: set-up failed" >&2; exit 1; }
 echo "[test] building the release worker (build/) and the test worker with /__panic (build-test/)"
 scripts/build.sh || exit 1
 scripts/build.sh --out-dir build-test --features entry,panic-route || exit 1
@@ -52,6 +52,7 @@ for host in "${hosts[@]}"; do
     node)     run_host "node" cargo test "${wasm[@]}" --test node ;;
     browser)  run_host "chromium" cargo test "${wasm[@]}" --test browser ;;
     dryrun)   run_host "deploy" cargo test --test deploy_dry_run ;;
+    bench)    run_host "bench" cargo test --test bench_smoke ;;
     *) echo "test: unknown host $host (one of: ${all[*]})" >&2; exit 2 ;;
   esac
 done

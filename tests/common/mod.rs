@@ -47,10 +47,28 @@ impl Server {
     /// `bundle_dir` (relative to the root, e.g. "build"), with the given text
     /// bindings (`[vars]`), as wrangler.toml would.
     pub fn workerd(bundle_dir: &str, vars: &[(&str, &str)]) -> Server {
+        require(&root().join(bundle_dir).join("index_bg.wasm"), "make build");
+        let modules = format!(
+            r#"(name = "src/entry.mjs", esModule = embed "../../src/entry.mjs"),
+              (name = "build/index.js", esModule = embed "../../{bundle_dir}/index.js"),
+              (name = "build/index_bg.wasm", wasm = embed "../../{bundle_dir}/index_bg.wasm")"#
+        );
+        Server::workerd_modules(&modules, vars)
+    }
+
+    /// Bare workerd serving one plain JavaScript module (relative to the root).
+    pub fn workerd_js(module: &str, vars: &[(&str, &str)]) -> Server {
+        require(&root().join(module), "git checkout");
+        Server::workerd_modules(
+            &format!(r#"(name = "worker.mjs", esModule = embed "../../{module}")"#),
+            vars,
+        )
+    }
+
+    fn workerd_modules(modules: &str, vars: &[(&str, &str)]) -> Server {
         let root = root();
         let workerd = root.join("node_modules/@cloudflare/workerd-linux-64/bin/workerd");
         require(&workerd, "make test (npm ci installs workerd)");
-        require(&root.join(bundle_dir).join("index_bg.wasm"), "make build");
         let port = free_port();
         let dir = root.join("target/e2e");
         fs::create_dir_all(&dir).expect("create target/e2e");
@@ -65,9 +83,7 @@ const config :Workerd.Config = (
   sockets = [ (name = "http", address = "127.0.0.1:{port}", http = (), service = "main") ],
 );
 const w :Workerd.Worker = (
-  modules = [ (name = "src/entry.mjs", esModule = embed "../../src/entry.mjs"),
-              (name = "build/index.js", esModule = embed "../../{bundle_dir}/index.js"),
-              (name = "build/index_bg.wasm", wasm = embed "../../{bundle_dir}/index_bg.wasm") ],
+  modules = [ {modules} ],
   compatibilityDate = "2026-11-01",
   bindings = [ {} ],
 );
@@ -130,6 +146,11 @@ const w :Workerd.Worker = (
         }
     }
 
+    /// The server's process id (workerd itself for bare workerd).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// `http://127.0.0.1:PORT{path}`.
     pub fn url(&self, path: &str) -> String {
         format!("http://127.0.0.1:{}{path}", self.port)
@@ -167,6 +188,44 @@ impl Drop for Server {
             unsafe { libc::kill(-pgid, libc::SIGKILL) };
         }
         let _ = self.child.wait();
+    }
+}
+
+/// Runs `wrangler deploy --dry-run` (which builds the worker first) and
+/// returns (Total Upload, gzip) in KiB from its line
+/// `Total Upload: 148.00 KiB / gzip: 52.84 KiB`.
+pub fn dry_run_sizes() -> (f64, f64) {
+    let root = root();
+    let out = root.join("target/e2e/dist");
+    let output = Command::new("bash")
+        .current_dir(&root)
+        .arg("-c")
+        .arg(format!(
+            "source scripts/env.sh && wrangler deploy --dry-run --outdir {}",
+            out.display()
+        ))
+        .output()
+        .expect("run wrangler");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        output.status.success(),
+        "wrangler deploy --dry-run failed:\n{text}"
+    );
+    let line = text
+        .lines()
+        .find(|l| l.contains("Total Upload:"))
+        .unwrap_or_else(|| panic!("no size line in:\n{text}"));
+    let numbers: Vec<f64> = line
+        .split(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .filter_map(|s| s.parse().ok())
+        .collect();
+    match numbers[..] {
+        [total, gzip, ..] => (total, gzip),
+        _ => panic!("cannot read sizes from {line:?}"),
     }
 }
 

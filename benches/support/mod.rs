@@ -1,0 +1,243 @@
+//! Wave runner shared by `make bench` (benches/waves.rs) and its smoke run in
+//! the test command (tests/bench_smoke.rs).
+//!
+//! A wave is N requests all in flight at once (`hey -n N -c N`) against one
+//! server on 127.0.0.1. Per wave: wall time, p50/p99 latency, errors, the
+//! server's CPU time per request and its peak RSS, read from /proc.
+#![allow(dead_code)] // the smoke test uses a subset
+
+use std::fs;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+/// One wave's figures.
+#[derive(Debug, Clone)]
+pub struct Wave {
+    pub server: String,
+    pub n: usize,
+    pub wall_s: f64,
+    pub p50_ms: f64,
+    pub p99_ms: f64,
+    pub errors: usize,
+    pub cpu_us_per_req: f64,
+    pub peak_rss_mib: f64,
+}
+
+/// CPU time the process has used so far: the sum over its threads of
+/// /proc/PID/task/TID/schedstat's first field (nanoseconds on a CPU).
+pub fn cpu_ns(pid: u32) -> u64 {
+    let Ok(tasks) = fs::read_dir(format!("/proc/{pid}/task")) else {
+        return 0;
+    };
+    tasks
+        .flatten()
+        .filter_map(|task| fs::read_to_string(task.path().join("schedstat")).ok())
+        .filter_map(|line| line.split_whitespace().next()?.parse::<u64>().ok())
+        .sum()
+}
+
+/// A `/proc/PID/status` field in KiB (e.g. "VmRSS", "VmHWM").
+pub fn status_kib(pid: u32, field: &str) -> u64 {
+    fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_default()
+        .lines()
+        .find_map(|line| line.strip_prefix(field)?.strip_prefix(':'))
+        .and_then(|rest| rest.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0)
+}
+
+/// The value at quantile `q` (0..=1) of sorted samples (nearest rank).
+pub fn percentile(sorted: &[f64], q: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let rank = (q * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+/// Fires one wave of `n` concurrent GETs at `url`, served by process `pid`.
+pub fn wave(server: &str, pid: u32, url: &str, n: usize) -> Wave {
+    let cpu_before = cpu_ns(pid);
+    let started = Instant::now();
+    let output = Command::new("hey")
+        .args([
+            "-n",
+            &n.to_string(),
+            "-c",
+            &n.to_string(),
+            "-t",
+            "30",
+            "-o",
+            "csv",
+            url,
+        ])
+        .output()
+        .expect("run hey (scripts/setup.sh --load installs it)");
+    let wall = started.elapsed();
+    let cpu = cpu_ns(pid).saturating_sub(cpu_before);
+    assert!(
+        output.status.success(),
+        "hey failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    // hey's CSV lists answered requests only: response-time (s), ..., status-code, offset.
+    let text = String::from_utf8_lossy(&output.stdout);
+    let mut latencies = Vec::with_capacity(n);
+    let mut ok = 0;
+    for row in text.lines().skip(1) {
+        let cols: Vec<&str> = row.split(',').collect();
+        if cols.len() < 8 {
+            continue;
+        }
+        if let Ok(seconds) = cols[0].parse::<f64>() {
+            latencies.push(seconds * 1000.0);
+        }
+        if cols[6] == "200" {
+            ok += 1;
+        }
+    }
+    latencies.sort_by(f64::total_cmp);
+    Wave {
+        server: server.to_owned(),
+        n,
+        wall_s: wall.as_secs_f64(),
+        p50_ms: percentile(&latencies, 0.50),
+        p99_ms: percentile(&latencies, 0.99),
+        errors: n.saturating_sub(ok),
+        cpu_us_per_req: cpu as f64 / 1000.0 / n as f64,
+        peak_rss_mib: status_kib(pid, "VmHWM") as f64 / 1024.0,
+    }
+}
+
+/// Time from `start()` (spawning a server) to its first good answer.
+pub fn time_to_first_response<S>(
+    start: impl FnOnce() -> S,
+    first_answer: impl FnOnce(&S),
+) -> (S, Duration) {
+    let started = Instant::now();
+    let server = start();
+    first_answer(&server);
+    (server, started.elapsed())
+}
+
+/// The waves as an aligned text table.
+pub fn table(waves: &[Wave]) -> String {
+    let mut out = format!(
+        "{:<8} {:>6} {:>9} {:>9} {:>9} {:>7} {:>12} {:>10}\n",
+        "server", "N", "wall s", "p50 ms", "p99 ms", "errors", "CPU us/req", "peak MiB"
+    );
+    for w in waves {
+        out += &format!(
+            "{:<8} {:>6} {:>9.3} {:>9.1} {:>9.1} {:>7} {:>12.1} {:>10.1}\n",
+            w.server, w.n, w.wall_s, w.p50_ms, w.p99_ms, w.errors, w.cpu_us_per_req, w.peak_rss_mib
+        );
+    }
+    out
+}
+
+/// The waves as JSON rows.
+pub fn json_rows(waves: &[Wave]) -> serde_json::Value {
+    waves
+        .iter()
+        .map(|w| {
+            serde_json::json!({
+                "server": w.server, "n": w.n, "wall_s": w.wall_s, "p50_ms": w.p50_ms,
+                "p99_ms": w.p99_ms, "errors": w.errors, "cpu_us_per_req": w.cpu_us_per_req,
+                "peak_rss_mib": w.peak_rss_mib,
+            })
+        })
+        .collect()
+}
+
+/// An SVG chart of p50 (solid) and p99 (dashed) latency against concurrency
+/// (log scale), one colour per server.
+pub fn svg(waves: &[Wave], title: &str) -> String {
+    const W: f64 = 640.0;
+    const H: f64 = 360.0;
+    const L: f64 = 70.0;
+    const R: f64 = 130.0;
+    const T: f64 = 40.0;
+    const B: f64 = 50.0;
+    let colours = ["#d9480f", "#1971c2", "#2f9e44", "#7048e8"];
+    let max_n = waves.iter().map(|w| w.n).max().unwrap_or(1).max(10) as f64;
+    let max_ms = waves
+        .iter()
+        .map(|w| w.p99_ms)
+        .filter(|v| v.is_finite())
+        .fold(1.0, f64::max);
+    let top_ms = (max_ms / 250.0).ceil() * 250.0;
+    let x = |n: usize| L + (n.max(1) as f64).log10() / max_n.log10() * (W - L - R);
+    let y = |ms: f64| H - B - ms / top_ms * (H - T - B);
+    let mut out = format!(
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" viewBox="0 0 {W} {H}" font-family="sans-serif" font-size="12">
+<rect width="100%" height="100%" fill="white"/>
+<text x="{}" y="22" text-anchor="middle" font-size="14">{title}</text>
+<line x1="{L}" y1="{}" x2="{}" y2="{}" stroke="black"/>
+<line x1="{L}" y1="{T}" x2="{L}" y2="{}" stroke="black"/>
+<text x="{}" y="{}" text-anchor="middle">concurrent requests in one wave (log scale)</text>
+<text x="16" y="{}" transform="rotate(-90 16 {})" text-anchor="middle">latency (ms)</text>
+"#,
+        W / 2.0,
+        H - B,
+        W - R,
+        H - B,
+        H - B,
+        (L + W - R) / 2.0,
+        H - 12.0,
+        H / 2.0,
+        H / 2.0
+    );
+    for step in 0..=4 {
+        let ms = top_ms * step as f64 / 4.0;
+        out += &format!(
+            "<line x1=\"{L}\" y1=\"{0}\" x2=\"{1}\" y2=\"{0}\" stroke=\"#ddd\"/><text x=\"{2}\" y=\"{3}\" text-anchor=\"end\">{ms:.0}</text>\n",
+            y(ms),
+            W - R,
+            L - 6.0,
+            y(ms) + 4.0
+        );
+    }
+    let mut ns: Vec<usize> = waves.iter().map(|w| w.n).collect();
+    ns.sort_unstable();
+    ns.dedup();
+    for &n in &ns {
+        out += &format!(
+            "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{n}</text>\n",
+            x(n),
+            H - B + 16.0
+        );
+    }
+    let mut servers: Vec<&str> = waves.iter().map(|w| w.server.as_str()).collect();
+    servers.dedup();
+    servers.sort_unstable();
+    servers.dedup();
+    for (i, server) in servers.iter().enumerate() {
+        let colour = colours[i % colours.len()];
+        let rows: Vec<&Wave> = waves.iter().filter(|w| w.server == *server).collect();
+        for (dash, pick) in [("", 0), ("stroke-dasharray=\"6 4\"", 1)] {
+            let points: Vec<String> = rows
+                .iter()
+                .map(|w| {
+                    let ms = if pick == 0 { w.p50_ms } else { w.p99_ms };
+                    format!("{:.1},{:.1}", x(w.n), y(ms))
+                })
+                .collect();
+            out += &format!(
+                "<polyline fill=\"none\" stroke=\"{colour}\" stroke-width=\"2\" {dash} points=\"{}\"/>\n",
+                points.join(" ")
+            );
+        }
+        let ly = T + 10.0 + 36.0 * i as f64;
+        out += &format!(
+            "<line x1=\"{0}\" y1=\"{ly}\" x2=\"{1}\" y2=\"{ly}\" stroke=\"{colour}\" stroke-width=\"2\"/><text x=\"{2}\" y=\"{3}\">{server} p50</text>\n\
+             <line x1=\"{0}\" y1=\"{4}\" x2=\"{1}\" y2=\"{4}\" stroke=\"{colour}\" stroke-width=\"2\" stroke-dasharray=\"6 4\"/><text x=\"{2}\" y=\"{5}\">{server} p99</text>\n",
+            W - R + 10.0,
+            W - R + 34.0,
+            W - R + 40.0,
+            ly + 4.0,
+            ly + 16.0,
+            ly + 20.0
+        );
+    }
+    out + "</svg>\n"
+}

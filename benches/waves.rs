@@ -1,0 +1,124 @@
+//! `make bench`: the wasm handler side by side with a plain-JavaScript worker
+//! (bench/js-worker.mjs, the same /toy contract) on bare workerd, one wave of
+//! N concurrent requests at a time, loopback only.
+//!
+//! Prints progress and a table, checks the targets, and writes
+//! bench/results.json and bench/latency.svg (shown in the README).
+//! Waves: `cargo bench --bench waves -- 1 100 1000 5000` (the default).
+
+#[path = "../tests/common/mod.rs"]
+mod common;
+mod support;
+
+use std::time::Duration;
+
+use common::{Server, agent, get};
+use support::Wave;
+
+const JS_WORKER: &str = "bench/js-worker.mjs";
+
+fn main() {
+    let mut sizes: Vec<usize> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .filter_map(|a| a.parse().ok())
+        .collect();
+    if sizes.is_empty() {
+        sizes = vec![1, 100, 1000, 5000];
+    }
+    let root = common::root();
+
+    println!("[bench] bundle size: wrangler deploy --dry-run");
+    let (total_kib, gzip_kib) = common::dry_run_sizes();
+    println!("[bench]   Total Upload {total_kib} KiB / gzip {gzip_kib} KiB");
+
+    // Time to first response from process start, with no sleep to wait on.
+    let zero = [("TOY_SLEEP_MS", "0")];
+    let first = |server: &Server| {
+        let reply = get(&agent(), &server.url("/toy"));
+        assert_eq!(reply.status, 200, "{reply:?}");
+    };
+    let (_, ttfr_wasm) = support::time_to_first_response(|| Server::workerd("build", &zero), first);
+    let (_, ttfr_js) =
+        support::time_to_first_response(|| Server::workerd_js(JS_WORKER, &zero), first);
+    println!("[bench] time to first response: wasm {ttfr_wasm:?}, js {ttfr_js:?}");
+
+    let servers = [
+        ("wasm", Server::workerd("build", &[])),
+        ("js", Server::workerd_js(JS_WORKER, &[])),
+    ];
+    for (_, server) in &servers {
+        first(server); // warm: instantiate the isolate before measuring
+    }
+    let mut waves: Vec<Wave> = Vec::new();
+    for &n in &sizes {
+        for (name, server) in &servers {
+            let wave = support::wave(name, server.pid(), &server.url("/toy"), n);
+            println!(
+                "[bench] {name:<4} N={n:<5} wall {:.3} s  p50 {:.1} ms  p99 {:.1} ms  errors {}  CPU {:.1} us/req  peak RSS {:.1} MiB",
+                wave.wall_s,
+                wave.p50_ms,
+                wave.p99_ms,
+                wave.errors,
+                wave.cpu_us_per_req,
+                wave.peak_rss_mib
+            );
+            waves.push(wave);
+            std::thread::sleep(Duration::from_secs(1)); // let sockets settle
+        }
+    }
+
+    println!("\n{}", support::table(&waves));
+    let find = |server: &str, n: usize| waves.iter().find(|w| w.server == server && w.n == n);
+    let mut targets = Vec::new();
+    if let (Some(w), Some(j)) = (find("wasm", 1000), find("js", 1000)) {
+        targets.push((
+            "c=1000 wave wall <= 1.03 x JS",
+            w.wall_s / j.wall_s,
+            w.wall_s <= 1.03 * j.wall_s,
+        ));
+        targets.push(("c=1000 p99 <= 1100 ms", w.p99_ms, w.p99_ms <= 1100.0));
+        targets.push((
+            "c=1000 CPU/request <= 1.2 x JS",
+            w.cpu_us_per_req / j.cpu_us_per_req,
+            w.cpu_us_per_req <= 1.2 * j.cpu_us_per_req,
+        ));
+    }
+    if let Some(w) = find("wasm", 5000) {
+        targets.push(("c=5000 zero errors", w.errors as f64, w.errors == 0));
+    }
+    targets.push(("bundle gzip <= 55 KiB", gzip_kib, gzip_kib <= 55.0));
+    println!("target                              value    verdict");
+    for (name, value, met) in &targets {
+        println!(
+            "{name:<34} {value:>7.3}    {}",
+            if *met { "met" } else { "MISSED" }
+        );
+    }
+
+    let results = serde_json::json!({
+        "date": String::from_utf8_lossy(&std::process::Command::new("date").arg("-u").arg("+%Y-%m-%dT%H:%M:%SZ").output().map(|o| o.stdout).unwrap_or_default()).trim(),
+        "sleep_ms": 1000,
+        "bundle": { "total_kib": total_kib, "gzip_kib": gzip_kib },
+        "time_to_first_response_ms": { "wasm": ttfr_wasm.as_secs_f64() * 1e3, "js": ttfr_js.as_secs_f64() * 1e3 },
+        "waves": support::json_rows(&waves),
+        "targets": targets.iter().map(|(name, value, met)| serde_json::json!({"target": name, "value": value, "met": met})).collect::<Vec<_>>(),
+    });
+    let json_path = root.join("bench/results.json");
+    let svg_path = root.join("bench/latency.svg");
+    std::fs::write(
+        &json_path,
+        serde_json::to_string_pretty(&results).expect("json") + "\n",
+    )
+    .expect("write results");
+    std::fs::write(
+        &svg_path,
+        support::svg(&waves, "GET /toy (1 s sleep) on workerd: wasm vs plain JS"),
+    )
+    .expect("write svg");
+    println!(
+        "[bench] wrote {} and {}",
+        json_path.display(),
+        svg_path.display()
+    );
+}
