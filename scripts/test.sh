@@ -16,7 +16,7 @@ started=$SECONDS
 scripts/setup.sh --browser --load || { echo "test: set-up failed" >&2; exit 1; }
 echo "[test] building the release worker (build/) and the test worker with /__panic (build-test/)"
 scripts/build.sh || exit 1
-scripts/build.sh --out-dir build-test --features entry,panic-route || exit 1
+scripts/build.sh --out-dir build-test --features entry,test-routes || exit 1
 
 export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER="$TOY_ROOT/.tools/bin/wasm-bindgen-test-runner"
 export CHROMEDRIVER="${CHROMEDRIVER:-$(command -v chromedriver)}"

@@ -12,8 +12,15 @@
 //!
 //! The query string is ignored: `/toy?x=1` is `/toy`.
 
+use std::future::{Future, poll_fn};
+use std::pin::{Pin, pin};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
+use js_sys::{Function, Promise};
+use wasm_bindgen::JsValue;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::AbortSignal;
 use worker::{Headers, Request, Response};
 
 use crate::config::ConfigError;
@@ -83,9 +90,9 @@ pub async fn handle(
 
 async fn serve(req: &Request, sleep: Result<Duration, ConfigError>) -> Result<Response, AppError> {
     let path = req.path();
-    #[cfg(feature = "panic-route")]
-    if path == "/__panic" {
-        panic!("deliberate panic from the test-only /__panic route");
+    #[cfg(feature = "test-routes")]
+    if let Some(response) = test_routes::serve(&path)? {
+        return Ok(response);
     }
     match route(&req.inner().method(), &path)? {
         Route::Options => Ok(Response::builder()
@@ -98,19 +105,129 @@ async fn serve(req: &Request, sleep: Result<Duration, ConfigError>) -> Result<Re
                 AppError::MISCONFIGURED
             })?;
             let started = js_sys::Date::now();
-            timer::sleep(duration).await.map_err(|error| {
-                worker::console_error!("toy-edge: {error}");
-                AppError::TIMER_FAILED
-            })?;
-            let slept = js_sys::Date::now() - started;
+            // If the client goes away first, stop: dropping the Sleep clears
+            // its timer instead of sleeping for nobody.
+            let slept = first_of(timer::sleep(duration), ClientGone::new(req.inner())).await;
+            match slept {
+                Some(Ok(())) => {}
+                Some(Err(error)) => {
+                    worker::console_error!("toy-edge: {error}");
+                    return Err(AppError::TIMER_FAILED);
+                }
+                None => return Err(AppError::CLIENT_GONE),
+            }
+            let slept_ms = js_sys::Date::now() - started;
             let headers = json_headers()?;
-            headers.set("Server-Timing", &server_timing(slept))?;
+            headers.set("Server-Timing", &server_timing(slept_ms))?;
             let builder = Response::builder().with_status(200).with_headers(headers);
             Ok(if head {
                 builder.empty()
             } else {
                 builder.fixed(RESULT_BODY.into())
             })
+        }
+    }
+}
+
+/// Polls `work` and `cancel` together: `Some(output)` if `work` finishes
+/// first, `None` if `cancel` does. The loser is dropped.
+async fn first_of<W: Future, C: Future>(work: W, cancel: C) -> Option<W::Output> {
+    let mut work = pin!(work);
+    let mut cancel = pin!(cancel);
+    poll_fn(|cx| {
+        if let Poll::Ready(output) = work.as_mut().poll(cx) {
+            return Poll::Ready(Some(output));
+        }
+        cancel.as_mut().poll(cx).map(|_| None)
+    })
+    .await
+}
+
+/// Resolves when the request's `signal` aborts: workerd does that when the
+/// client disconnects, given the `enable_request_signal` compatibility flag
+/// (wrangler.toml). Elsewhere the signal never fires and this never resolves.
+///
+/// Like [`timer::Sleep`], it tidies the JS side on drop: the listener is
+/// removed and the Promise settled, so JsFuture's callbacks are freed.
+struct ClientGone {
+    aborted: JsFuture,
+    signal: AbortSignal,
+    resolve: Option<Function>,
+}
+
+impl ClientGone {
+    fn new(req: &web_sys::Request) -> ClientGone {
+        let signal = req.signal();
+        let mut listener = None;
+        let promise = Promise::new(&mut |resolve, _reject| {
+            if signal.aborted() {
+                let _ = resolve.call0(&JsValue::UNDEFINED);
+            } else if signal
+                .add_event_listener_with_callback("abort", &resolve)
+                .is_ok()
+            {
+                listener = Some(resolve);
+            }
+        });
+        ClientGone {
+            aborted: JsFuture::from(promise),
+            signal,
+            resolve: listener,
+        }
+    }
+}
+
+impl Future for ClientGone {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        Pin::new(&mut self.aborted).poll(cx).map(drop)
+    }
+}
+
+impl Drop for ClientGone {
+    fn drop(&mut self) {
+        if let Some(resolve) = self.resolve.take() {
+            let _ = self
+                .signal
+                .remove_event_listener_with_callback("abort", &resolve);
+            let _ = resolve.call0(&JsValue::UNDEFINED);
+        }
+    }
+}
+
+/// Routes compiled only into the test worker (`--features test-routes`),
+/// never into the release bundle.
+#[cfg(feature = "test-routes")]
+mod test_routes {
+    use wasm_bindgen::JsCast;
+    use worker::Response;
+
+    use super::json_headers;
+    use crate::error::AppError;
+    use crate::timer;
+
+    /// `/__panic` panics; `/__stats` reports live sleeps and wasm memory.
+    pub(super) fn serve(path: &str) -> Result<Option<Response>, AppError> {
+        match path {
+            "/__panic" => panic!("deliberate panic from the test-only /__panic route"),
+            "/__stats" => {
+                let memory: js_sys::WebAssembly::Memory = wasm_bindgen::memory().unchecked_into();
+                let bytes = memory
+                    .buffer()
+                    .unchecked_into::<js_sys::ArrayBuffer>()
+                    .byte_length();
+                let body = format!(
+                    r#"{{"live_sleeps":{},"wasm_memory_bytes":{bytes}}}"#,
+                    timer::live_sleeps()
+                );
+                Ok(Some(
+                    Response::builder()
+                        .with_headers(json_headers()?)
+                        .fixed(body.into_bytes()),
+                ))
+            }
+            _ => Ok(None),
         }
     }
 }

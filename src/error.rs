@@ -35,6 +35,12 @@ impl AppError {
         status: 500,
         message: "server misconfigured: TOY_SLEEP_MS must be a whole number of milliseconds from 0 to 60000",
     };
+    /// The client went away mid-sleep (nobody receives this; it ends the
+    /// request early). 499 as in nginx's "client closed request".
+    pub const CLIENT_GONE: Self = Self {
+        status: 499,
+        message: "client closed request",
+    };
     /// The host's timer failed.
     pub const TIMER_FAILED: Self = Self {
         status: 500,
@@ -93,8 +99,9 @@ mod tests {
     use super::*;
     use crate::config::MAX_SLEEP_MS;
 
-    const ALL: [AppError; 5] = [
+    const ALL: [AppError; 6] = [
         AppError::NOT_FOUND,
+        AppError::CLIENT_GONE,
         AppError::METHOD_NOT_ALLOWED,
         AppError::MISCONFIGURED,
         AppError::TIMER_FAILED,

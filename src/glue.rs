@@ -28,7 +28,10 @@ fn sleep_var(env: &Env) -> Option<String> {
         // Formatted by JS (1000 -> "1000", 1e99 -> "1e+99"): Rust's f64
         // Display would add about 14 KB to the bundle.
         Some(String::from(
-            value.unchecked_ref::<js_sys::Number>().to_string(10).ok()?,
+            value
+                .unchecked_ref::<js_sys::Number>()
+                .to_string_with_radix(10)
+                .ok()?,
         ))
     } else {
         Some(format!("{value:?}"))

@@ -27,8 +27,3 @@ pub mod timer;
 
 #[cfg(feature = "entry")]
 mod glue;
-
-#[cfg(all(feature = "panic-route", not(feature = "entry")))]
-compile_error!(
-    "`panic-route` is a test-only feature; enable it together with `entry` for the test worker"
-);

@@ -177,7 +177,7 @@ fn bad_sleep_variable_is_a_clear_error_not_a_fallback() {
 
 #[test]
 fn a_panic_becomes_a_json_500_and_the_next_request_succeeds() {
-    // build-test/ is the worker built with the test-only `panic-route`
+    // build-test/ is the worker built with the test-only `test-routes`
     // feature; the release bundle in build/ has no /__panic.
     let server = Server::workerd("build-test", SHORT);
     let agent = agent();

@@ -226,6 +226,10 @@ pub fn svg(waves: &[Wave], title: &str) -> String {
                 "<polyline fill=\"none\" stroke=\"{colour}\" stroke-width=\"2\" {dash} points=\"{}\"/>\n",
                 points.join(" ")
             );
+            for point in &points {
+                let (cx, cy) = point.split_once(',').unwrap_or_default();
+                out += &format!("<circle cx=\"{cx}\" cy=\"{cy}\" r=\"3\" fill=\"{colour}\"/>\n");
+            }
         }
         let ly = T + 10.0 + 36.0 * i as f64;
         out += &format!(

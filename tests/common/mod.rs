@@ -85,6 +85,7 @@ const config :Workerd.Config = (
 const w :Workerd.Worker = (
   modules = [ {modules} ],
   compatibilityDate = "2026-11-01",
+  compatibilityFlags = [ "enable_request_signal" ],
   bindings = [ {} ],
 );
 "#,

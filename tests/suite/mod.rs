@@ -118,8 +118,13 @@ async fn a_sleep_that_loses_a_race_is_cleared() {
 }
 
 fn request(method: &str, url: &str) -> Request {
+    request_with_signal(method, url, None)
+}
+
+fn request_with_signal(method: &str, url: &str, signal: Option<&web_sys::AbortSignal>) -> Request {
     let init = web_sys::RequestInit::new();
     init.set_method(method);
+    init.set_signal(signal);
     web_sys::Request::new_with_str_and_init(url, &init)
         .expect("request")
         .into()
@@ -217,4 +222,58 @@ fn there_is_no_thread_to_own_a_loop() {
     // in this crate can own an event loop: the host's is the only one.
     let spawned = std::thread::Builder::new().spawn(|| ());
     assert!(spawned.is_err(), "a thread was spawned");
+}
+
+#[wasm_bindgen_test]
+async fn client_going_away_stops_the_sleep_and_clears_its_timer() {
+    // workerd aborts request.signal when the client resets the connection
+    // (enable_request_signal); here an AbortController plays the client.
+    let spy = TimerSpy::install(1_000);
+    let controller = web_sys::AbortController::new().expect("controller");
+    let req = request_with_signal("GET", "http://toy.test/toy", Some(&controller.signal()));
+    let started = Date::now();
+    let handler = app::handle(&req, Ok(ms(1_000)));
+    let abort = async {
+        sleep(ms(30)).await.expect("sleep");
+        controller.abort();
+    };
+    let (response, ()) = futures::join!(handler, abort);
+    let elapsed = Date::now() - started;
+    assert_eq!(response.expect("response").status_code(), 499);
+    assert!(elapsed < 500.0, "handler kept sleeping for {elapsed} ms");
+    assert_eq!(spy.restore(), (0, 1), "(fired, cleared)");
+    assert_eq!(toy_edge::timer::live_sleeps(), 0);
+}
+
+fn wasm_memory_bytes() -> f64 {
+    let memory: js_sys::WebAssembly::Memory = wasm_bindgen::memory().unchecked_into();
+    memory
+        .buffer()
+        .unchecked_into::<js_sys::ArrayBuffer>()
+        .byte_length() as f64
+}
+
+#[wasm_bindgen_test]
+async fn dropped_sleeps_leave_nothing_behind() {
+    // JsFuture keeps its callbacks until its Promise settles; a Sleep that
+    // only cleared its timer would leak them (~100 bytes each). Drop 20 000
+    // and check that wasm memory stays put.
+    let drop_many = |n: usize| {
+        for _ in 0..n {
+            drop(sleep(ms(60_000)));
+        }
+    };
+    drop_many(1_000); // warm up the allocator
+    sleep(ms(0)).await.expect("sleep");
+    let before = wasm_memory_bytes();
+    for _ in 0..20 {
+        drop_many(1_000);
+        sleep(ms(0)).await.expect("sleep"); // let the settled Promises run their callbacks
+    }
+    let grown = wasm_memory_bytes() - before;
+    assert!(
+        grown < 256.0 * 1024.0,
+        "wasm memory grew {grown} bytes over 20 000 dropped sleeps"
+    );
+    assert_eq!(toy_edge::timer::live_sleeps(), 0);
 }
