@@ -39,3 +39,10 @@ bench:
 	scripts/setup.sh --load
 	scripts/build.sh
 	cargo bench --bench waves
+
+## Reliability: 5000-request wave, 2000 client aborts, 60 s soak at c=1000 (loopback, ~2 min)
+soak:
+	scripts/setup.sh
+	scripts/build.sh
+	scripts/build.sh --out-dir build-test --features entry,test-routes
+	cargo bench --bench soak

@@ -52,7 +52,7 @@ for host in "${hosts[@]}"; do
     node)     run_host "node" cargo test "${wasm[@]}" --test node ;;
     browser)  run_host "chromium" cargo test "${wasm[@]}" --test browser ;;
     dryrun)   run_host "deploy" cargo test --test deploy_dry_run ;;
-    bench)    run_host "bench" cargo test --test bench_smoke ;;
+    bench)    run_host "bench" cargo test --test bench_smoke --test soak_short ;;
     *) echo "test: unknown host $host (one of: ${all[*]})" >&2; exit 2 ;;
   esac
 done

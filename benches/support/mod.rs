@@ -4,7 +4,10 @@
 //! A wave is N requests all in flight at once (`hey -n N -c N`) against one
 //! server on 127.0.0.1. Per wave: wall time, p50/p99 latency, errors, the
 //! server's CPU time per request and its peak RSS, read from /proc.
-#![allow(dead_code)] // the smoke test uses a subset
+#![allow(dead_code)] // each user takes a subset
+
+pub mod load;
+pub mod soak;
 
 use std::fs;
 use std::process::Command;

@@ -1,0 +1,33 @@
+//! `make soak`: reliability of the release worker on bare workerd under a
+//! 5000-request wave, 2000 client aborts and 60 s at concurrency 1000
+//! (loopback only, every loop bounded). Prints a report and exits non-zero
+//! when a bound is broken. `cargo bench --bench soak -- --short` is the
+//! few-seconds version that also runs inside `make test`.
+
+#[path = "../tests/common/mod.rs"]
+mod common;
+mod support;
+
+fn main() {
+    let short = std::env::args().any(|a| a == "--short");
+    let params = if short {
+        support::soak::Params::short()
+    } else {
+        support::soak::Params::full()
+    };
+    let started = std::time::Instant::now();
+    let report = support::soak::run(&params);
+    println!("\n[soak] report ({:.0} s)", started.elapsed().as_secs_f64());
+    for line in &report.lines {
+        println!("  {line}");
+    }
+    if report.violations.is_empty() {
+        println!("[soak] all bounds held");
+    } else {
+        println!("[soak] {} bound(s) broken:", report.violations.len());
+        for v in &report.violations {
+            println!("  {v}");
+        }
+        std::process::exit(1);
+    }
+}

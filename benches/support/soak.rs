@@ -1,0 +1,272 @@
+//! The soak (`make soak`) and its short version in the test command
+//! (tests/soak_short.rs): a big wave, client aborts, then sustained load,
+//! against the release worker on bare workerd; the abort part is repeated on
+//! the test worker, whose /__stats shows live sleeps and wasm memory.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use super::load;
+use super::status_kib;
+use crate::common::{Server, agent, get};
+
+/// How hard and how long.
+pub struct Params {
+    pub sleep_ms: u32,
+    pub big_wave: usize,
+    pub abort_batches: usize,
+    pub abort_batch: usize,
+    pub abort_after: Duration,
+    pub follow_wave: usize,
+    pub soak: Duration,
+    pub soak_concurrency: usize,
+    /// RSS growth is measured from this point of the soak to its end.
+    pub soak_settled: Duration,
+    /// Largest RSS growth allowed from `soak_settled` to the end.
+    pub rss_growth_bound: f64,
+    pub sample_every: Duration,
+}
+
+impl Params {
+    /// The documented run: 5000 in one wave, 2000 aborts, 60 s at c=1000.
+    pub fn full() -> Params {
+        Params {
+            sleep_ms: 1000,
+            big_wave: 5000,
+            abort_batches: 10,
+            abort_batch: 200,
+            abort_after: Duration::from_millis(100),
+            follow_wave: 1000,
+            soak: Duration::from_secs(60),
+            soak_concurrency: 1000,
+            soak_settled: Duration::from_secs(10),
+            rss_growth_bound: 0.10,
+            sample_every: Duration::from_secs(5),
+        }
+    }
+
+    /// A few seconds' version for the test command.
+    pub fn short() -> Params {
+        Params {
+            sleep_ms: 200,
+            big_wave: 300,
+            abort_batches: 4,
+            abort_batch: 50,
+            abort_after: Duration::from_millis(50),
+            follow_wave: 100,
+            soak: Duration::from_secs(6),
+            soak_concurrency: 100,
+            soak_settled: Duration::from_secs(2),
+            // Seconds into a fresh workerd, V8's heap is still growing to its
+            // working size (the full run plateaus after ~20 s), so the short
+            // run only catches gross leaks.
+            rss_growth_bound: 0.50,
+            sample_every: Duration::from_secs(1),
+        }
+    }
+}
+
+/// What the run found: a line per figure, and the bounds it broke.
+#[derive(Default)]
+pub struct Report {
+    pub lines: Vec<String>,
+    pub violations: Vec<String>,
+}
+
+impl Report {
+    fn say(&mut self, line: String) {
+        println!("[soak] {line}");
+        self.lines.push(line);
+    }
+
+    fn check(&mut self, ok: bool, what: String) {
+        if !ok {
+            println!("[soak] BOUND BROKEN: {what}");
+            self.violations.push(what);
+        }
+    }
+
+    fn outcome(&mut self, name: &str, outcome: &load::Outcome) {
+        self.say(format!(
+            "{name}: {} requests, {} errors, p50 {:.1} ms, p99 {:.1} ms",
+            outcome.ok + outcome.errors,
+            outcome.errors,
+            outcome.quantile_ms(0.5),
+            outcome.quantile_ms(0.99)
+        ));
+        self.check(
+            outcome.errors == 0,
+            format!(
+                "{name}: {} errors, e.g. {:?}",
+                outcome.errors, outcome.first_errors
+            ),
+        );
+    }
+}
+
+fn addr(server: &Server) -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], server.port))
+}
+
+fn mib(kib: u64) -> f64 {
+    kib as f64 / 1024.0
+}
+
+/// `(live_sleeps, wasm_memory_bytes)` from the test worker.
+fn stats(server: &Server) -> (u64, u64) {
+    let reply = get(&agent(), &server.url("/__stats")).json();
+    let field = |name: &str| reply[name].as_u64().unwrap_or(u64::MAX);
+    (field("live_sleeps"), field("wasm_memory_bytes"))
+}
+
+/// Lines of a workerd log that report a problem.
+fn error_lines(log: &str) -> Vec<String> {
+    log.lines()
+        .filter(|l| {
+            let l = l.to_ascii_lowercase();
+            l.contains("error") || l.contains("uncaught") || l.contains("exception")
+        })
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Runs the three parts and reports.
+pub fn run(p: &Params) -> Report {
+    let mut report = Report::default();
+    let sleep = p.sleep_ms.to_string();
+    let vars = [("TOY_SLEEP_MS", sleep.as_str())];
+    let drain = Duration::from_millis(u64::from(p.sleep_ms) + 500);
+
+    // 1. One big wave.
+    let server = Server::workerd("build", &vars);
+    let pid = server.pid();
+    let big = load::wave(addr(&server), p.big_wave);
+    report.outcome(&format!("big wave of {}", p.big_wave), &big);
+
+    // 2. Client aborts (RST mid-sleep), in batches; RSS after each batch.
+    let mut rss = Vec::new();
+    let mut aborted = 0;
+    for _ in 0..p.abort_batches {
+        aborted += load::abort_batch(addr(&server), p.abort_batch, p.abort_after);
+        std::thread::sleep(Duration::from_millis(200));
+        rss.push(status_kib(pid, "VmRSS"));
+    }
+    report.say(format!(
+        "aborted {aborted} requests in {} batches after {:?}; RSS per batch (MiB): {}",
+        p.abort_batches,
+        p.abort_after,
+        rss.iter()
+            .map(|k| format!("{:.1}", mib(*k)))
+            .collect::<Vec<_>>()
+            .join(" ")
+    ));
+    report.check(
+        aborted == p.abort_batches * p.abort_batch,
+        format!("only {aborted} abort requests were sent"),
+    );
+    if let (Some(&first), Some(&last)) = (rss.first(), rss.last()) {
+        report.check(
+            last as f64 <= first as f64 * 1.10,
+            format!(
+                "RSS climbed over the abort batches: {:.1} -> {:.1} MiB",
+                mib(first),
+                mib(last)
+            ),
+        );
+    }
+    std::thread::sleep(drain);
+    let follow = load::wave(addr(&server), p.follow_wave);
+    report.outcome(
+        &format!("wave of {} after the aborts", p.follow_wave),
+        &follow,
+    );
+    let errors = error_lines(&server.log());
+    report.check(
+        errors.is_empty(),
+        format!(
+            "workerd logged errors: {:?}",
+            &errors[..errors.len().min(5)]
+        ),
+    );
+
+    // 2b. The same aborts on the test worker, watching live sleeps and wasm memory.
+    let probe = Server::workerd("build-test", &vars);
+    let (_, memory_start) = stats(&probe);
+    let mut memory = Vec::new();
+    for _ in 0..p.abort_batches {
+        load::abort_batch(addr(&probe), p.abort_batch, p.abort_after);
+        std::thread::sleep(Duration::from_millis(200));
+        memory.push(stats(&probe));
+    }
+    std::thread::sleep(drain);
+    let (live_after, memory_after) = stats(&probe);
+    report.say(format!(
+        "test worker: wasm memory {} KiB at start, {} KiB after the aborts; live sleeps per batch {:?}, {live_after} once drained",
+        memory_start / 1024,
+        memory_after / 1024,
+        memory.iter().map(|(live, _)| *live).collect::<Vec<_>>()
+    ));
+    report.check(
+        live_after == 0,
+        format!("{live_after} sleeps outlived their aborted requests"),
+    );
+    if let (Some(&(_, first)), Some(&(_, last))) = (memory.first(), memory.last()) {
+        report.check(
+            last as f64 <= first as f64 * 1.10,
+            format!("wasm memory climbed over the abort batches: {first} -> {last} bytes"),
+        );
+    }
+    drop(probe);
+
+    // 3. Sustained load; RSS sampled as it runs.
+    let mut samples: Vec<(Duration, u64)> = vec![(Duration::ZERO, status_kib(pid, "VmRSS"))];
+    let soak = load::sustained(
+        addr(&server),
+        p.soak_concurrency,
+        p.soak,
+        p.sample_every,
+        |at| {
+            samples.push((at, status_kib(pid, "VmRSS")));
+        },
+    );
+    report.outcome(
+        &format!("soak {:?} at concurrency {}", p.soak, p.soak_concurrency),
+        &soak,
+    );
+    report.say(format!(
+        "RSS samples (s: MiB): {}",
+        samples
+            .iter()
+            .map(|(at, kib)| format!("{}: {:.1}", at.as_secs(), mib(*kib)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ));
+    let settled = samples
+        .iter()
+        .find(|(at, _)| *at >= p.soak_settled)
+        .map(|s| s.1);
+    let end = samples.last().map(|s| s.1);
+    if let (Some(settled), Some(end)) = (settled, end) {
+        let growth = end as f64 / settled as f64 - 1.0;
+        report.say(format!(
+            "RSS from {:?} to the end: {:.1} -> {:.1} MiB ({:+.1} %)",
+            p.soak_settled,
+            mib(settled),
+            mib(end),
+            growth * 100.0
+        ));
+        report.check(
+            growth < 0.10,
+            format!("RSS grew {:.1} % during the soak", growth * 100.0),
+        );
+    }
+    let errors = error_lines(&server.log());
+    report.check(
+        errors.is_empty(),
+        format!(
+            "workerd logged errors: {:?}",
+            &errors[..errors.len().min(5)]
+        ),
+    );
+    report
+}
