@@ -256,8 +256,12 @@ pub fn run(p: &Params) -> Report {
             growth * 100.0
         ));
         report.check(
-            growth < 0.10,
-            format!("RSS grew {:.1} % during the soak", growth * 100.0),
+            growth < p.rss_growth_bound,
+            format!(
+                "RSS grew {:.1} % during the soak (bound {:.0} %)",
+                growth * 100.0,
+                p.rss_growth_bound * 100.0
+            ),
         );
     }
     let errors = error_lines(&server.log());
