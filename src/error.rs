@@ -6,9 +6,10 @@
 //! sends can be reflected into a response. Details (a bad config value, a JS
 //! exception) go to the log instead.
 
-use worker::{Headers, Response};
+use wasm_bindgen::JsValue;
+use web_sys::{Headers, Response};
 
-use crate::app::ALLOW;
+use crate::app::{ALLOW, json_headers, respond};
 
 /// A request that cannot get `{"result":1}`, with the status it gets instead.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,8 +62,8 @@ impl AppError {
     }
 
     /// The header set every error response carries; 405 also gets `Allow`.
-    fn headers(&self) -> worker::Result<Headers> {
-        let headers = crate::app::json_headers()?;
+    fn headers(&self) -> Result<Headers, JsValue> {
+        let headers = json_headers()?;
         if self.status == 405 {
             headers.set("Allow", ALLOW)?;
         }
@@ -71,17 +72,15 @@ impl AppError {
 
     /// Turns the error into its response. Fails only if the host refuses to
     /// build a response at all.
-    pub fn into_response(self) -> worker::Result<Response> {
-        Ok(Response::builder()
-            .with_status(self.status)
-            .with_headers(self.headers()?)
-            .fixed(self.body().into_bytes()))
+    pub fn into_response(self) -> Result<Response, JsValue> {
+        respond(self.status, &self.headers()?, Some(&self.body()))
     }
 }
 
-impl From<worker::Error> for AppError {
-    fn from(error: worker::Error) -> Self {
-        worker::console_error!("toy-edge: {error}");
+impl From<JsValue> for AppError {
+    /// A host API threw while a response was being built.
+    fn from(error: JsValue) -> Self {
+        worker::console_error!("toy-edge: {error:?}");
         Self::INTERNAL
     }
 }

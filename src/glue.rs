@@ -5,14 +5,16 @@
 //! Run it: `make dev` (wrangler dev on 127.0.0.1:4567).
 
 use wasm_bindgen::JsCast;
-use worker::{Context, Env, Request, Response, event};
+use web_sys::{Request, Response};
+use worker::{Context, Env, event};
 
 use crate::{app, config};
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
     let raw = sleep_var(&env);
-    app::handle(&req, config::sleep_duration(raw.as_deref())).await
+    let response = app::handle(&req, config::sleep_duration(raw.as_deref())).await?;
+    Ok(response)
 }
 
 /// The raw `TOY_SLEEP_MS` binding. wrangler passes `[vars]` numbers as JS

@@ -77,7 +77,9 @@ fn cases() -> Vec<Case> {
         case("encoded NUL", req("GET /toy%00 HTTP/1.1"), 404),
         case("raw UTF-8 path", "GET /tøy HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".as_bytes().to_vec(), 404),
         case("8 KB path", req(&format!("GET {long_path} HTTP/1.1")), 404),
-        case("dot segments are not resolved", req("GET /x/../toy HTTP/1.1"), 404),
+        // The URL standard resolves dot segments (as browsers and curl do).
+        case("dot segments resolve", req("GET /x/../toy HTTP/1.1"), 200),
+        case("dot segments above the root", req("GET /../../toy HTTP/1.1"), 200),
         case("query string ignored", req("GET /toy?x=1&y=%ZZ HTTP/1.1"), 200),
         // Request targets.
         case("absolute-form", req("GET http://127.0.0.1/toy HTTP/1.1"), 200),

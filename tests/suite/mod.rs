@@ -10,8 +10,9 @@ use std::time::Duration;
 use futures::future::join_all;
 use js_sys::{Date, Function, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::wasm_bindgen_test;
-use worker::{Request, Response};
+use web_sys::{Request, Response};
 
 use toy_edge::app;
 use toy_edge::config::ConfigError;
@@ -125,9 +126,7 @@ fn request_with_signal(method: &str, url: &str, signal: Option<&web_sys::AbortSi
     let init = web_sys::RequestInit::new();
     init.set_method(method);
     init.set_signal(signal);
-    web_sys::Request::new_with_str_and_init(url, &init)
-        .expect("request")
-        .into()
+    Request::new_with_str_and_init(url, &init).expect("request")
 }
 
 async fn call(
@@ -136,8 +135,9 @@ async fn call(
     sleep: Result<Duration, ConfigError>,
 ) -> (Response, String) {
     let req = request(method, &format!("http://toy.test{path}"));
-    let mut response = app::handle(&req, sleep).await.expect("response");
-    let body = response.text().await.expect("body");
+    let response = app::handle(&req, sleep).await.expect("response");
+    let text = JsFuture::from(response.text().expect("body")).await;
+    let body = text.expect("body").as_string().unwrap_or_default();
     (response, body)
 }
 
@@ -150,7 +150,7 @@ async fn handler_answers_get_toy_after_the_sleep() {
     let started = Date::now();
     let (response, body) = call("GET", "/toy", Ok(ms(50))).await;
     let elapsed = Date::now() - started;
-    assert_eq!(response.status_code(), 200);
+    assert_eq!(response.status(), 200);
     assert_eq!(body, r#"{"result":1}"#);
     assert_eq!(
         header(&response, "content-type").as_deref(),
@@ -167,32 +167,32 @@ async fn handler_answers_get_toy_after_the_sleep() {
 #[wasm_bindgen_test]
 async fn handler_head_options_and_errors() {
     let (head, body) = call("HEAD", "/toy?x=1", Ok(ms(1))).await;
-    assert_eq!((head.status_code(), body.as_str()), (200, ""));
+    assert_eq!((head.status(), body.as_str()), (200, ""));
     assert_eq!(
         header(&head, "content-type").as_deref(),
         Some("application/json")
     );
 
     let (options, _) = call("OPTIONS", "/toy", Ok(ms(1))).await;
-    assert_eq!(options.status_code(), 204);
+    assert_eq!(options.status(), 204);
     assert_eq!(header(&options, "allow").as_deref(), Some(app::ALLOW));
 
     for method in ["POST", "DELETE", "FOO"] {
         let (response, body) = call(method, "/toy", Ok(ms(1))).await;
-        assert_eq!(response.status_code(), 405, "{method}");
+        assert_eq!(response.status(), 405, "{method}");
         assert_eq!(header(&response, "allow").as_deref(), Some(app::ALLOW));
         assert!(body.starts_with(r#"{"error":{"status":405,"#), "{body}");
     }
 
     let (missing, body) = call("GET", "/toy/", Ok(ms(1))).await;
-    assert_eq!(missing.status_code(), 404);
+    assert_eq!(missing.status(), 404);
     assert!(body.starts_with(r#"{"error":{"status":404,"#), "{body}");
 
     let bad = Err(ConfigError {
         value: "abc".into(),
     });
     let (misconfigured, body) = call("GET", "/toy", bad).await;
-    assert_eq!(misconfigured.status_code(), 500);
+    assert_eq!(misconfigured.status(), 500);
     assert!(body.contains("TOY_SLEEP_MS"), "{body}");
 }
 
@@ -205,10 +205,7 @@ async fn hundred_handler_calls_overlap_without_a_runtime_or_thread() {
     let replies = join_all(calls).await;
     let wall = Date::now() - started;
     for (response, body) in &replies {
-        assert_eq!(
-            (response.status_code(), body.as_str()),
-            (200, r#"{"result":1}"#)
-        );
+        assert_eq!((response.status(), body.as_str()), (200, r#"{"result":1}"#));
     }
     assert!(
         wall < 3_000.0,
@@ -239,7 +236,7 @@ async fn client_going_away_stops_the_sleep_and_clears_its_timer() {
     };
     let (response, ()) = futures::join!(handler, abort);
     let elapsed = Date::now() - started;
-    assert_eq!(response.expect("response").status_code(), 499);
+    assert_eq!(response.expect("response").status(), 499);
     assert!(elapsed < 500.0, "handler kept sleeping for {elapsed} ms");
     assert_eq!(spy.restore(), (0, 1), "(fired, cleared)");
     assert_eq!(toy_edge::timer::live_sleeps(), 0);
