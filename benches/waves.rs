@@ -2,7 +2,9 @@
 //! (bench/js-worker.mjs, the same /toy contract) on bare workerd, one wave of
 //! N concurrent requests at a time, loopback only.
 //!
-//! Prints progress and a table, checks the targets, and writes
+//! Each wave is repeated (5 times, twice at N=5000), alternating servers;
+//! the table shows medians. Prints progress and a table, checks the targets,
+//! and writes
 //! bench/results.json and bench/latency.svg (shown in the README).
 //! Waves: `cargo bench --bench waves -- 1 100 1000 5000` (the default).
 
@@ -50,25 +52,33 @@ fn main() {
     for (_, server) in &servers {
         first(server); // warm: instantiate the isolate before measuring
     }
-    let mut waves: Vec<Wave> = Vec::new();
+    let mut all: Vec<Wave> = Vec::new();
     for &n in &sizes {
-        for (name, server) in &servers {
-            let wave = support::wave(name, server.pid(), &server.url("/toy"), n);
-            println!(
-                "[bench] {name:<4} N={n:<5} wall {:.3} s  p50 {:.1} ms  p99 {:.1} ms  errors {}  CPU {:.1} us/req  peak RSS {:.1} MiB",
-                wave.wall_s,
-                wave.p50_ms,
-                wave.p99_ms,
-                wave.errors,
-                wave.cpu_us_per_req,
-                wave.peak_rss_mib
-            );
-            waves.push(wave);
-            std::thread::sleep(Duration::from_secs(1)); // let sockets settle
+        // Repeat, alternating servers, so drift and noise hit both alike.
+        let reps = if n >= 5000 { 2 } else { 5 };
+        for rep in 1..=reps {
+            for (name, server) in &servers {
+                let wave = support::wave(name, server.pid(), &server.url("/toy"), n);
+                println!(
+                    "[bench] {name:<4} N={n:<5} rep {rep}/{reps}  wall {:.3} s  p50 {:.1} ms  p99 {:.1} ms  errors {}  CPU {:.1} us/req  peak RSS {:.1} MiB",
+                    wave.wall_s,
+                    wave.p50_ms,
+                    wave.p99_ms,
+                    wave.errors,
+                    wave.cpu_us_per_req,
+                    wave.peak_rss_mib
+                );
+                all.push(wave);
+                std::thread::sleep(Duration::from_millis(500)); // let sockets settle
+            }
         }
     }
+    let waves = support::medians(&all);
 
-    println!("\n{}", support::table(&waves));
+    println!(
+        "\nmedians over the repetitions (errors: all repetitions):\n{}",
+        support::table(&waves)
+    );
     let find = |server: &str, n: usize| waves.iter().find(|w| w.server == server && w.n == n);
     let mut targets = Vec::new();
     if let (Some(w), Some(j)) = (find("wasm", 1000), find("js", 1000)) {
@@ -102,6 +112,7 @@ fn main() {
         "bundle": { "total_kib": total_kib, "gzip_kib": gzip_kib },
         "time_to_first_response_ms": { "wasm": ttfr_wasm.as_secs_f64() * 1e3, "js": ttfr_js.as_secs_f64() * 1e3 },
         "waves": support::json_rows(&waves),
+        "all_waves": support::json_rows(&all),
         "targets": targets.iter().map(|(name, value, met)| serde_json::json!({"target": name, "value": value, "met": met})).collect::<Vec<_>>(),
     });
     let json_path = root.join("bench/results.json");

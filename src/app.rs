@@ -15,19 +15,14 @@
 //!
 //! The query string is ignored: `/toy?x=1` is `/toy`.
 
-use std::future::{Future, poll_fn};
-use std::pin::{Pin, pin};
-use std::task::{Context, Poll};
 use std::time::Duration;
 
-use js_sys::{Function, Promise};
 use wasm_bindgen::JsValue;
-use wasm_bindgen_futures::JsFuture;
-use web_sys::{AbortSignal, Headers, Request, Response, ResponseInit, Url};
+use web_sys::{Headers, Request, Response, ResponseInit, Url};
 
 use crate::config::ConfigError;
 use crate::error::AppError;
-use crate::timer;
+use crate::timer::{self, SleepError};
 
 /// The one resource.
 pub const TOY_PATH: &str = "/toy";
@@ -109,16 +104,15 @@ async fn serve(req: &Request, sleep: Result<Duration, ConfigError>) -> Result<Re
                 AppError::MISCONFIGURED
             })?;
             let started = js_sys::Date::now();
-            // If the client goes away first, stop: dropping the Sleep clears
-            // its timer instead of sleeping for nobody.
-            let slept = first_of(timer::sleep(duration), ClientGone::new(req)).await;
-            match slept {
-                Some(Ok(())) => {}
-                Some(Err(error)) => {
+            // workerd aborts request.signal when the client goes away
+            // (`enable_request_signal`): stop sleeping for nobody.
+            match timer::sleep_or_abort(duration, &req.signal()).await {
+                Ok(()) => {}
+                Err(SleepError::Aborted) => return Err(AppError::CLIENT_GONE),
+                Err(error @ SleepError::Timer(_)) => {
                     worker::console_error!("toy-edge: {error}");
                     return Err(AppError::TIMER_FAILED);
                 }
-                None => return Err(AppError::CLIENT_GONE),
             }
             let slept_ms = js_sys::Date::now() - started;
             let headers = json_headers()?;
@@ -139,73 +133,6 @@ pub(crate) fn respond(
     init.set_status(status);
     init.set_headers(headers);
     Response::new_with_opt_str_and_init(body, &init)
-}
-
-/// Polls `work` and `cancel` together: `Some(output)` if `work` finishes
-/// first, `None` if `cancel` does. The loser is dropped.
-async fn first_of<W: Future, C: Future>(work: W, cancel: C) -> Option<W::Output> {
-    let mut work = pin!(work);
-    let mut cancel = pin!(cancel);
-    poll_fn(|cx| {
-        if let Poll::Ready(output) = work.as_mut().poll(cx) {
-            return Poll::Ready(Some(output));
-        }
-        cancel.as_mut().poll(cx).map(|_| None)
-    })
-    .await
-}
-
-/// Resolves when the request's `signal` aborts: workerd does that when the
-/// client disconnects, given the `enable_request_signal` compatibility flag
-/// (wrangler.toml). Elsewhere the signal never fires and this never resolves.
-///
-/// Like [`timer::Sleep`], it tidies the JS side on drop: the listener is
-/// removed and the Promise settled, so JsFuture's callbacks are freed.
-struct ClientGone {
-    aborted: JsFuture,
-    signal: AbortSignal,
-    resolve: Option<Function>,
-}
-
-impl ClientGone {
-    fn new(req: &web_sys::Request) -> ClientGone {
-        let signal = req.signal();
-        let mut listener = None;
-        let promise = Promise::new(&mut |resolve, _reject| {
-            if signal.aborted() {
-                let _ = resolve.call0(&JsValue::UNDEFINED);
-            } else if signal
-                .add_event_listener_with_callback("abort", &resolve)
-                .is_ok()
-            {
-                listener = Some(resolve);
-            }
-        });
-        ClientGone {
-            aborted: JsFuture::from(promise),
-            signal,
-            resolve: listener,
-        }
-    }
-}
-
-impl Future for ClientGone {
-    type Output = ();
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        Pin::new(&mut self.aborted).poll(cx).map(drop)
-    }
-}
-
-impl Drop for ClientGone {
-    fn drop(&mut self) {
-        if let Some(resolve) = self.resolve.take() {
-            let _ = self
-                .signal
-                .remove_event_listener_with_callback("abort", &resolve);
-            let _ = resolve.call0(&JsValue::UNDEFINED);
-        }
-    }
 }
 
 /// Routes compiled only into the test worker (`--features test-routes`),

@@ -3,10 +3,15 @@
 //! `wasm_bindgen_futures::JsFuture`.
 //!
 //! The timer's callback is the Promise's own `resolve` function, so no Rust
-//! closure is handed to JavaScript for the timer's sake. `JsFuture` alone
-//! cancels nothing when dropped, and keeps its own callbacks alive until the
-//! Promise settles; so [`Sleep`] clears its timer on drop and settles the
-//! Promise itself, which frees them.
+//! closure is handed to JavaScript for the timer's sake. [`sleep_or_abort`]
+//! also hands `resolve` to an `AbortSignal` as its "abort" listener (the
+//! shape of the web's `scheduler.wait(ms, { signal })`): one Promise, woken
+//! by whichever comes first.
+//!
+//! `JsFuture` alone cancels nothing when dropped, and keeps its own callbacks
+//! alive until the Promise settles; so [`Sleep`] clears its timer and removes
+//! its listener when it is done or dropped, and on drop settles the Promise
+//! itself, which frees those callbacks.
 //!
 //! The globals are bound, not `window`'s, so the same code runs in workerd,
 //! Node and a browser. Node returns a `Timeout` object from `setTimeout` where
@@ -22,6 +27,7 @@ use js_sys::{Function, Promise};
 use wasm_bindgen::JsValue;
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen_futures::JsFuture;
+use web_sys::AbortSignal;
 
 #[wasm_bindgen]
 extern "C" {
@@ -40,21 +46,49 @@ extern "C" {
 /// The returned future arms the timer at once; awaiting it yields to the
 /// host loop, which is free to run other requests in the meantime.
 pub fn sleep(duration: Duration) -> Sleep {
+    start(duration, None)
+}
+
+/// Like [`sleep`], but ends early with [`SleepError::Aborted`] when `signal`
+/// aborts (workerd aborts `request.signal` when the client goes away).
+pub fn sleep_or_abort(duration: Duration, signal: &AbortSignal) -> Sleep {
+    start(duration, Some(signal))
+}
+
+fn start(duration: Duration, signal: Option<&AbortSignal>) -> Sleep {
     let millis = duration.as_millis() as f64;
     let mut armed = Err(JsValue::UNDEFINED);
     // The executor runs synchronously, so `armed` is set before `new` returns.
+    // The timer resolves with `undefined`; an abort resolves with the event
+    // (or the signal, if it had already aborted).
     let promise = Promise::new(&mut |resolve, _reject| {
-        armed = set_timeout(&resolve, millis).map(|handle| (handle, resolve));
+        armed = set_timeout(&resolve, millis).map(|timer| {
+            let signal = signal.filter(|signal| {
+                if signal.aborted() {
+                    let _ = resolve.call1(&JsValue::UNDEFINED, signal);
+                    false
+                } else {
+                    signal
+                        .add_event_listener_with_callback("abort", &resolve)
+                        .is_ok()
+                }
+            });
+            Armed {
+                timer,
+                resolve,
+                signal: signal.cloned(),
+            }
+        });
     });
     LIVE.fetch_add(1, Ordering::Relaxed);
     match armed {
-        Ok(timer) => Sleep {
+        Ok(armed) => Sleep {
             promise: JsFuture::from(promise),
-            timer: Some(timer),
+            armed: Some(armed),
         },
         Err(error) => Sleep {
             promise: JsFuture::from(Promise::reject(&error)),
-            timer: None,
+            armed: None,
         },
     }
 }
@@ -68,7 +102,8 @@ pub fn live_sleeps() -> usize {
 
 static LIVE: AtomicUsize = AtomicUsize::new(0);
 
-/// Future returned by [`sleep`]: resolves once the host's timer fires.
+/// Future returned by [`sleep`] and [`sleep_or_abort`]: resolves once the
+/// host's timer fires (or the signal aborts).
 ///
 /// Dropping it before it resolves clears the JavaScript timer and settles
 /// the Promise, so an abandoned sleep (a cancelled request, a lost race)
@@ -78,42 +113,76 @@ static LIVE: AtomicUsize = AtomicUsize::new(0);
 #[derive(Debug)]
 pub struct Sleep {
     promise: JsFuture,
-    /// The live timer and its Promise's `resolve`; `None` once it has fired
-    /// (or if it never started).
-    timer: Option<(JsValue, Function)>,
+    /// What can still wake the Promise; `None` once it has settled (or if
+    /// the timer never started).
+    armed: Option<Armed>,
 }
 
-/// Why a [`Sleep`] failed: the host's `setTimeout` threw.
-#[derive(Debug, Clone, PartialEq)]
-pub struct TimerError(pub JsValue);
+#[derive(Debug)]
+struct Armed {
+    timer: JsValue,
+    resolve: Function,
+    signal: Option<AbortSignal>,
+}
 
-impl std::fmt::Display for TimerError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "the host's setTimeout failed: {:?}", self.0)
+impl Armed {
+    /// Unhooks everything that could still call `resolve`; returns it.
+    fn disarm(self, timer_fired: bool) -> Function {
+        if !timer_fired {
+            clear_timeout(&self.timer);
+        }
+        if let Some(signal) = &self.signal {
+            let _ = signal.remove_event_listener_with_callback("abort", &self.resolve);
+        }
+        self.resolve
     }
 }
 
-impl std::error::Error for TimerError {}
+/// Why a [`Sleep`] ended without its full duration.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SleepError {
+    /// The signal passed to [`sleep_or_abort`] aborted first.
+    Aborted,
+    /// The host's `setTimeout` threw.
+    Timer(JsValue),
+}
+
+impl std::fmt::Display for SleepError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SleepError::Aborted => write!(f, "the sleep was aborted"),
+            SleepError::Timer(error) => write!(f, "the host's setTimeout failed: {error:?}"),
+        }
+    }
+}
+
+impl std::error::Error for SleepError {}
 
 impl Future for Sleep {
-    type Output = Result<(), TimerError>;
+    type Output = Result<(), SleepError>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let result = std::task::ready!(Pin::new(&mut self.promise).poll(cx));
-        self.timer = None;
-        Poll::Ready(result.map(drop).map_err(TimerError))
+        let settled = std::task::ready!(Pin::new(&mut self.promise).poll(cx));
+        let elapsed = matches!(&settled, Ok(value) if value.is_undefined());
+        if let Some(armed) = self.armed.take() {
+            armed.disarm(elapsed);
+        }
+        Poll::Ready(match settled {
+            Ok(_) if elapsed => Ok(()),
+            Ok(_) => Err(SleepError::Aborted),
+            Err(error) => Err(SleepError::Timer(error)),
+        })
     }
 }
 
 impl Drop for Sleep {
     fn drop(&mut self) {
         LIVE.fetch_sub(1, Ordering::Relaxed);
-        if let Some((handle, resolve)) = self.timer.take() {
-            clear_timeout(&handle);
+        if let Some(armed) = self.armed.take() {
             // JsFuture frees its callbacks only when the Promise settles; a
             // cleared timer never settles it, so settle it here. Nothing is
             // waiting on it any more, so the value is never seen.
-            let _ = resolve.call0(&JsValue::UNDEFINED);
+            let _ = armed.disarm(false).call0(&JsValue::UNDEFINED);
         }
     }
 }

@@ -112,6 +112,42 @@ pub fn wave(server: &str, pid: u32, url: &str, n: usize) -> Wave {
     }
 }
 
+/// One row per (server, N) from repeated waves: medians of wall time,
+/// latencies and CPU, the highest peak RSS, and errors summed over all
+/// repetitions. CPU per request on a 2-core machine shared with the load
+/// tool varies by a quarter from wave to wave; medians make ratios usable.
+pub fn medians(waves: &[Wave]) -> Vec<Wave> {
+    let mut keys: Vec<(String, usize)> = Vec::new();
+    for w in waves {
+        if !keys.iter().any(|(s, n)| *s == w.server && *n == w.n) {
+            keys.push((w.server.clone(), w.n));
+        }
+    }
+    keys.into_iter()
+        .map(|(server, n)| {
+            let group: Vec<&Wave> = waves
+                .iter()
+                .filter(|w| w.server == server && w.n == n)
+                .collect();
+            let median = |f: fn(&Wave) -> f64| {
+                let mut values: Vec<f64> = group.iter().map(|w| f(w)).collect();
+                values.sort_by(f64::total_cmp);
+                percentile(&values, 0.5)
+            };
+            Wave {
+                wall_s: median(|w| w.wall_s),
+                p50_ms: median(|w| w.p50_ms),
+                p99_ms: median(|w| w.p99_ms),
+                errors: group.iter().map(|w| w.errors).sum(),
+                cpu_us_per_req: median(|w| w.cpu_us_per_req),
+                peak_rss_mib: group.iter().map(|w| w.peak_rss_mib).fold(0.0, f64::max),
+                server,
+                n,
+            }
+        })
+        .collect()
+}
+
 /// Time from `start()` (spawning a server) to its first good answer.
 pub fn time_to_first_response<S>(
     start: impl FnOnce() -> S,

@@ -16,7 +16,7 @@ use web_sys::{Request, Response};
 
 use toy_edge::app;
 use toy_edge::config::ConfigError;
-use toy_edge::timer::sleep;
+use toy_edge::timer::{SleepError, sleep, sleep_or_abort};
 
 fn ms(n: u64) -> Duration {
     Duration::from_millis(n)
@@ -240,6 +240,34 @@ async fn client_going_away_stops_the_sleep_and_clears_its_timer() {
     assert!(elapsed < 500.0, "handler kept sleeping for {elapsed} ms");
     assert_eq!(spy.restore(), (0, 1), "(fired, cleared)");
     assert_eq!(toy_edge::timer::live_sleeps(), 0);
+}
+
+#[wasm_bindgen_test]
+async fn an_abort_signal_ends_the_sleep_early() {
+    let spy = TimerSpy::install(1_000);
+    let controller = web_sys::AbortController::new().expect("controller");
+    let started = Date::now();
+    let slept = sleep_or_abort(ms(1_000), &controller.signal());
+    let abort = async {
+        sleep(ms(20)).await.expect("sleep");
+        controller.abort();
+    };
+    let (slept, ()) = futures::join!(slept, abort);
+    assert_eq!(slept, Err(SleepError::Aborted));
+    assert!(Date::now() - started < 500.0);
+    assert_eq!(spy.restore(), (0, 1), "(fired, cleared)");
+
+    // A signal that has already aborted ends the sleep at once.
+    let spy = TimerSpy::install(1_000);
+    assert_eq!(
+        sleep_or_abort(ms(1_000), &controller.signal()).await,
+        Err(SleepError::Aborted)
+    );
+    assert_eq!(spy.restore(), (0, 1), "(fired, cleared)");
+
+    // A signal that never aborts changes nothing.
+    let quiet = web_sys::AbortController::new().expect("controller");
+    assert_eq!(sleep_or_abort(ms(10), &quiet.signal()).await, Ok(()));
 }
 
 fn wasm_memory_bytes() -> f64 {
