@@ -45,6 +45,11 @@ fn main() {
         support::time_to_first_response(|| Server::workerd_js(JS_WORKER, &zero), first);
     println!("[bench] time to first response: wasm {ttfr_wasm:?}, js {ttfr_js:?}");
 
+    let (per_call_us, shared_us) = runtime_costs();
+    println!(
+        "[bench] thread-owned loops: a tokio runtime per call costs {per_call_us:.1} us, a call on a shared runtime {shared_us:.1} us"
+    );
+
     let servers = [
         ("wasm", Server::workerd("build", &[])),
         ("js", Server::workerd_js(JS_WORKER, &[])),
@@ -111,6 +116,8 @@ fn main() {
         "sleep_ms": 1000,
         "bundle": { "total_kib": total_kib, "gzip_kib": gzip_kib },
         "time_to_first_response_ms": { "wasm": ttfr_wasm.as_secs_f64() * 1e3, "js": ttfr_js.as_secs_f64() * 1e3 },
+        "tokio_runtime_per_call_us": per_call_us,
+        "tokio_shared_runtime_call_us": shared_us,
         "waves": support::json_rows(&waves),
         "all_waves": support::json_rows(&all),
         "targets": targets.iter().map(|(name, value, met)| serde_json::json!({"target": name, "value": value, "met": met})).collect::<Vec<_>>(),
@@ -132,4 +139,34 @@ fn main() {
         json_path.display(),
         svg_path.display()
     );
+}
+
+/// The thread-owned world's two fixes (tests/contrast.rs), priced: building a
+/// current-thread tokio runtime with a timer per call, against `block_on`
+/// through the handle of one runtime the server owns. Microseconds per call,
+/// mean of 2000 calls that each await a zero sleep.
+fn runtime_costs() -> (f64, f64) {
+    const CALLS: u32 = 2000;
+    let zero = || tokio::time::sleep(Duration::ZERO);
+    let started = std::time::Instant::now();
+    for _ in 0..CALLS {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .expect("runtime")
+            .block_on(zero());
+    }
+    let per_call = started.elapsed().as_secs_f64() * 1e6 / f64::from(CALLS);
+    let shared = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_time()
+        .build()
+        .expect("runtime");
+    let handle = shared.handle().clone();
+    let started = std::time::Instant::now();
+    for _ in 0..CALLS {
+        handle.block_on(zero());
+    }
+    let shared_call = started.elapsed().as_secs_f64() * 1e6 / f64::from(CALLS);
+    (per_call, shared_call)
 }

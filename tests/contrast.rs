@@ -95,7 +95,7 @@ fn fix_two_a_runtime_per_call_works_but_builds_a_loop_each_time() {
     });
     assert_eq!(results, vec![1; 20]);
     // Correct, and still overlapping because each call has its own thread;
-    // the cost is a loop (and its driver) built and torn down per request,
-    // measured by `make bench`.
+    // the cost is a loop (and its timer driver) built and torn down per
+    // request, which `make bench` prices against fix one.
     assert!(started.elapsed() < SLEEP * 10, "{:?}", started.elapsed());
 }
