@@ -4,10 +4,17 @@
 //! when a bound is broken. `cargo bench --bench soak -- --short` is the
 //! few-seconds version that also runs inside `make test`.
 
+#[cfg(not(target_arch = "wasm32"))]
 #[path = "../tests/common/mod.rs"]
 mod common;
+#[cfg(not(target_arch = "wasm32"))]
 mod support;
 
+/// Loopback load from a native process: nothing to run on wasm.
+#[cfg(target_arch = "wasm32")]
+fn main() {}
+
+#[cfg(not(target_arch = "wasm32"))]
 fn main() {
     let short = std::env::args().any(|a| a == "--short");
     let params = if short {

@@ -8,17 +8,28 @@
 //! bench/results.json and bench/latency.svg (shown in the README).
 //! Waves: `cargo bench --bench waves -- 1 100 1000 5000` (the default).
 
+#[cfg(not(target_arch = "wasm32"))]
 #[path = "../tests/common/mod.rs"]
 mod common;
+#[cfg(not(target_arch = "wasm32"))]
 mod support;
 
+/// Loopback load from a native process: nothing to run on wasm.
+#[cfg(target_arch = "wasm32")]
+fn main() {}
+
+#[cfg(not(target_arch = "wasm32"))]
 use std::time::Duration;
 
+#[cfg(not(target_arch = "wasm32"))]
 use common::{Server, agent, get};
+#[cfg(not(target_arch = "wasm32"))]
 use support::Wave;
 
+#[cfg(not(target_arch = "wasm32"))]
 const JS_WORKER: &str = "bench/js-worker.mjs";
 
+#[cfg(not(target_arch = "wasm32"))]
 fn main() {
     let mut sizes: Vec<usize> = std::env::args()
         .skip(1)
@@ -145,6 +156,7 @@ fn main() {
 /// current-thread tokio runtime with a timer per call, against `block_on`
 /// through the handle of one runtime the server owns. Microseconds per call,
 /// mean of 2000 calls of an empty coroutine.
+#[cfg(not(target_arch = "wasm32"))]
 fn runtime_costs() -> (f64, f64) {
     const CALLS: u32 = 2000;
     // The toy's coroutine without its sleep: tokio's timer has 1 ms ticks,
