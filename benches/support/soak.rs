@@ -86,6 +86,15 @@ impl Report {
         }
     }
 
+    fn no_errors_logged(&mut self, server: &Server) {
+        let errors = error_lines(&server.log());
+        let first = &errors[..errors.len().min(5)];
+        self.check(
+            errors.is_empty(),
+            format!("workerd logged errors: {first:?}"),
+        );
+    }
+
     fn outcome(&mut self, name: &str, outcome: &load::Outcome) {
         self.say(format!(
             "{name}: {} requests, {} errors, p50 {:.1} ms, p99 {:.1} ms",
@@ -180,14 +189,7 @@ pub fn run(p: &Params) -> Report {
         &format!("wave of {} after the aborts", p.follow_wave),
         &follow,
     );
-    let errors = error_lines(&server.log());
-    report.check(
-        errors.is_empty(),
-        format!(
-            "workerd logged errors: {:?}",
-            &errors[..errors.len().min(5)]
-        ),
-    );
+    report.no_errors_logged(&server);
 
     // 2b. The same aborts on the test worker, watching live sleeps and wasm memory.
     let probe = Server::workerd("build-test", &vars);
@@ -264,13 +266,6 @@ pub fn run(p: &Params) -> Report {
             ),
         );
     }
-    let errors = error_lines(&server.log());
-    report.check(
-        errors.is_empty(),
-        format!(
-            "workerd logged errors: {:?}",
-            &errors[..errors.len().min(5)]
-        ),
-    );
+    report.no_errors_logged(&server);
     report
 }
