@@ -58,7 +58,7 @@ fn main() {
 
     let (per_call_us, shared_us) = runtime_costs();
     println!(
-        "[bench] thread-owned loops: a tokio runtime per call costs {per_call_us:.1} us, a call on a shared runtime {shared_us:.1} us"
+        "[bench] thread-owned loops: a tokio runtime per call costs {per_call_us:.2} us, a call on a shared runtime {shared_us:.2} us"
     );
 
     let servers = [
