@@ -8,7 +8,7 @@
 //! | request                        | response                                     |
 //! |--------------------------------|----------------------------------------------|
 //! | `GET /toy`                     | 200 `{"result":1}` after the sleep           |
-//! | `HEAD /toy`                    | 200, GET's headers, no body (sleeps too)     |
+//! | `HEAD /toy`                    | GET's answer; the host sends it without body |
 //! | `OPTIONS /toy`                 | 204, `Allow: GET, HEAD, OPTIONS`             |
 //! | other method on `/toy`         | 405, `Allow`, JSON error                     |
 //! | any other path                 | 404, JSON error                              |
@@ -34,11 +34,10 @@ pub const RESULT_BODY: &str = r#"{"result":1}"#;
 /// What a request asks for, once routed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Route {
-    /// `GET /toy` (`head: false`) or `HEAD /toy` (`head: true`).
-    Toy {
-        /// Answer without a body.
-        head: bool,
-    },
+    /// `GET /toy` or `HEAD /toy`. HEAD gets GET's response: the host, like
+    /// any HTTP server, sends its headers (`Content-Length` included) and
+    /// drops the body.
+    Toy,
     /// `OPTIONS /toy`.
     Options,
 }
@@ -51,8 +50,7 @@ pub fn route(method: &str, path: &str) -> Result<Route, AppError> {
         return Err(AppError::NOT_FOUND);
     }
     match method {
-        "GET" => Ok(Route::Toy { head: false }),
-        "HEAD" => Ok(Route::Toy { head: true }),
+        "GET" | "HEAD" => Ok(Route::Toy),
         "OPTIONS" => Ok(Route::Options),
         _ => Err(AppError::METHOD_NOT_ALLOWED),
     }
@@ -98,7 +96,7 @@ async fn serve(req: &Request, sleep: Result<Duration, ConfigError>) -> Result<Re
             headers.set("Allow", ALLOW)?;
             Ok(respond(204, &headers, None)?)
         }
-        Route::Toy { head } => {
+        Route::Toy => {
             let duration = sleep.map_err(|error| {
                 worker::console_error!("toy-edge: {error}");
                 AppError::MISCONFIGURED
@@ -117,8 +115,7 @@ async fn serve(req: &Request, sleep: Result<Duration, ConfigError>) -> Result<Re
             let slept_ms = js_sys::Date::now() - started;
             let headers = json_headers()?;
             headers.set("Server-Timing", &server_timing(slept_ms))?;
-            let body = if head { None } else { Some(RESULT_BODY) };
-            Ok(respond(200, &headers, body)?)
+            Ok(respond(200, &headers, Some(RESULT_BODY))?)
         }
     }
 }
@@ -182,8 +179,8 @@ mod tests {
 
     #[test]
     fn toy_methods() {
-        assert_eq!(route("GET", "/toy"), Ok(Route::Toy { head: false }));
-        assert_eq!(route("HEAD", "/toy"), Ok(Route::Toy { head: true }));
+        assert_eq!(route("GET", "/toy"), Ok(Route::Toy));
+        assert_eq!(route("HEAD", "/toy"), Ok(Route::Toy));
         assert_eq!(route("OPTIONS", "/toy"), Ok(Route::Options));
     }
 

@@ -81,7 +81,7 @@ fn http_contract() {
     let head = send(&agent, "HEAD", &server.url("/toy"), None);
     assert_eq!(head.status, 200);
     assert_eq!(head.body, "");
-    for name in ["content-type", "cache-control"] {
+    for name in ["content-type", "cache-control", "content-length"] {
         assert_eq!(head.header(name), get_reply.header(name), "{name}");
     }
     assert!(head.header("server-timing").is_some());
