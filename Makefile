@@ -34,10 +34,11 @@ deploy: build
 clean:
 	rm -rf build build-test dist target/e2e .wrangler
 
-## Benchmark: wasm vs plain-JS worker on bare workerd, waves of 1..5000 (loopback, ~1 min)
+## Benchmark: wasm vs plain-JS worker on bare workerd (and native tokio), waves of 1..5000 (loopback, ~4 min)
 bench:
 	scripts/setup.sh --load
 	scripts/build.sh
+	cargo build --release --example tokio_server
 	cargo bench --bench waves
 
 ## Reliability: 5000-request wave, 2000 client aborts, 60 s soak at c=1000 (loopback, ~2 min)

@@ -1,6 +1,8 @@
 //! `make bench`: the wasm handler side by side with a plain-JavaScript worker
-//! (bench/js-worker.mjs, the same /toy contract) on bare workerd, one wave of
-//! N concurrent requests at a time, loopback only.
+//! (bench/js-worker.mjs, the same /toy contract) on bare workerd, and with a
+//! native tokio server (examples/tokio_server.rs) as the thread-owned-loop
+//! point of comparison; one wave of N concurrent requests at a time,
+//! loopback only.
 //!
 //! Each wave is repeated (5 times, twice at N=5000), alternating servers;
 //! the table shows medians. Prints progress and a table, checks the targets,
@@ -54,7 +56,10 @@ fn main() {
     let (_, ttfr_wasm) = support::time_to_first_response(|| Server::workerd("build", &zero), first);
     let (_, ttfr_js) =
         support::time_to_first_response(|| Server::workerd_js(JS_WORKER, &zero), first);
-    println!("[bench] time to first response: wasm {ttfr_wasm:?}, js {ttfr_js:?}");
+    let (_, ttfr_tokio) = support::time_to_first_response(|| Server::tokio_example(&zero), first);
+    println!(
+        "[bench] time to first response: wasm {ttfr_wasm:?}, js {ttfr_js:?}, tokio {ttfr_tokio:?}"
+    );
 
     let (per_call_us, shared_us) = runtime_costs();
     println!(
@@ -64,6 +69,8 @@ fn main() {
     let servers = [
         ("wasm", Server::workerd("build", &[])),
         ("js", Server::workerd_js(JS_WORKER, &[])),
+        // The thread-owned loop done right, for comparison (not a target).
+        ("tokio", Server::tokio_example(&[])),
     ];
     for (_, server) in &servers {
         first(server); // warm: instantiate the isolate before measuring
@@ -126,7 +133,7 @@ fn main() {
         "date": String::from_utf8_lossy(&std::process::Command::new("date").arg("-u").arg("+%Y-%m-%dT%H:%M:%SZ").output().map(|o| o.stdout).unwrap_or_default()).trim(),
         "sleep_ms": 1000,
         "bundle": { "total_kib": total_kib, "gzip_kib": gzip_kib },
-        "time_to_first_response_ms": { "wasm": ttfr_wasm.as_secs_f64() * 1e3, "js": ttfr_js.as_secs_f64() * 1e3 },
+        "time_to_first_response_ms": { "wasm": ttfr_wasm.as_secs_f64() * 1e3, "js": ttfr_js.as_secs_f64() * 1e3, "tokio": ttfr_tokio.as_secs_f64() * 1e3 },
         "tokio_runtime_per_call_us": per_call_us,
         "tokio_shared_runtime_call_us": shared_us,
         "waves": support::json_rows(&waves),
@@ -142,7 +149,10 @@ fn main() {
     .expect("write results");
     std::fs::write(
         &svg_path,
-        support::svg(&waves, "GET /toy (1 s sleep) on workerd: wasm vs plain JS"),
+        support::svg(
+            &waves,
+            "GET /toy (1 s sleep): wasm and plain JS on workerd, native tokio",
+        ),
     )
     .expect("write svg");
     println!(

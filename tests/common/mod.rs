@@ -65,6 +65,21 @@ impl Server {
         )
     }
 
+    /// The native tokio server (examples/tokio_server.rs, release build).
+    pub fn tokio_example(vars: &[(&str, &str)]) -> Server {
+        let root = root();
+        let binary = root.join("target/release/examples/tokio_server");
+        require(&binary, "cargo build --release --example tokio_server");
+        let port = free_port();
+        let mut command = Command::new(binary);
+        command
+            .arg(format!("127.0.0.1:{port}"))
+            .envs(vars.iter().copied());
+        let dir = root.join("target/e2e");
+        fs::create_dir_all(&dir).expect("create target/e2e");
+        Server::start(command, port, &dir, Duration::from_secs(30))
+    }
+
     fn workerd_modules(modules: &str, vars: &[(&str, &str)]) -> Server {
         let root = root();
         let workerd = root.join("node_modules/@cloudflare/workerd-linux-64/bin/workerd");
