@@ -25,7 +25,7 @@ lint:
 	cargo fmt --check
 	cargo clippy --all-targets -- -D warnings
 	cargo clippy --all-targets --target wasm32-unknown-unknown -- -D warnings
-	cargo clippy --all-targets --target wasm32-unknown-unknown --features entry -- -D warnings
+	cargo clippy --all-targets --target wasm32-unknown-unknown --features entry,test-routes -- -D warnings
 
 ## Publish with wrangler (needs `wrangler login` or CLOUDFLARE_API_TOKEN)
 deploy: build
@@ -34,7 +34,7 @@ deploy: build
 clean:
 	rm -rf build build-test dist target/e2e .wrangler
 
-## Benchmark: wasm vs plain-JS worker on bare workerd (and native tokio), waves of 1..5000 (loopback, ~4 min)
+## Benchmark: wasm vs plain-JS worker on bare workerd (and native tokio), waves of 1..5000 (loopback, ~5 min)
 bench:
 	scripts/setup.sh --load
 	scripts/build.sh
