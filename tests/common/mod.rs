@@ -28,6 +28,28 @@ fn require(path: &Path, fix: &str) {
     );
 }
 
+/// `compatibility_date` and `compatibility_flags` from wrangler.toml, so the
+/// bare-workerd tests run the worker as wrangler would.
+fn compatibility() -> (String, Vec<String>) {
+    let text = fs::read_to_string(root().join("wrangler.toml")).expect("read wrangler.toml");
+    let table: toml::Table = text.parse().expect("parse wrangler.toml");
+    let date = table["compatibility_date"]
+        .as_str()
+        .expect("compatibility_date")
+        .to_owned();
+    let flags = table
+        .get("compatibility_flags")
+        .and_then(toml::Value::as_array)
+        .map(|flags| {
+            flags
+                .iter()
+                .filter_map(|f| f.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
+    (date, flags)
+}
+
 /// A port that was free a moment ago on 127.0.0.1.
 pub fn free_port() -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
@@ -91,6 +113,8 @@ impl Server {
             .iter()
             .map(|(name, text)| format!("(name = {name:?}, text = {text:?})"))
             .collect();
+        let (date, flags) = compatibility();
+        let flags: Vec<String> = flags.iter().map(|f| format!("{f:?}")).collect();
         let config = format!(
             r#"using Workerd = import "/workerd/workerd.capnp";
 const config :Workerd.Config = (
@@ -99,11 +123,12 @@ const config :Workerd.Config = (
 );
 const w :Workerd.Worker = (
   modules = [ {modules} ],
-  compatibilityDate = "2026-11-01",
-  compatibilityFlags = [ "enable_request_signal" ],
+  compatibilityDate = {date:?},
+  compatibilityFlags = [ {} ],
   bindings = [ {} ],
 );
 "#,
+            flags.join(", "),
             bindings.join(", ")
         );
         let config_path = dir.join(format!("workerd-{port}.capnp"));
