@@ -247,7 +247,6 @@ pub fn svg(waves: &[Wave], title: &str) -> String {
         );
     }
     let mut servers: Vec<&str> = waves.iter().map(|w| w.server.as_str()).collect();
-    servers.dedup();
     servers.sort_unstable();
     servers.dedup();
     for (i, server) in servers.iter().enumerate() {
