@@ -37,5 +37,5 @@ fn a_wave_of_ten_against_each_worker() {
         4,
         "p50 and p99 per server"
     );
-    std::fs::write(common::root().join("target/e2e/bench-smoke.svg"), svg).expect("write svg");
+    std::fs::write(common::scratch_dir().join("bench-smoke.svg"), svg).expect("write svg");
 }

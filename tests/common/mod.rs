@@ -50,6 +50,13 @@ fn compatibility() -> (String, Vec<String>) {
     (date, flags)
 }
 
+/// `target/e2e`, created if missing: generated configs and server logs.
+pub fn scratch_dir() -> PathBuf {
+    let dir = root().join("target/e2e");
+    fs::create_dir_all(&dir).expect("create target/e2e");
+    dir
+}
+
 /// A port that was free a moment ago on 127.0.0.1.
 pub fn free_port() -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
@@ -97,9 +104,7 @@ impl Server {
         command
             .arg(format!("127.0.0.1:{port}"))
             .envs(vars.iter().copied());
-        let dir = root.join("target/e2e");
-        fs::create_dir_all(&dir).expect("create target/e2e");
-        Server::start(command, port, &dir, Duration::from_secs(30))
+        Server::start(command, port, Duration::from_secs(30))
     }
 
     fn workerd_modules(modules: &str, vars: &[(&str, &str)]) -> Server {
@@ -107,8 +112,7 @@ impl Server {
         let workerd = root.join("node_modules/@cloudflare/workerd-linux-64/bin/workerd");
         require(&workerd, "make test (npm ci installs workerd)");
         let port = free_port();
-        let dir = root.join("target/e2e");
-        fs::create_dir_all(&dir).expect("create target/e2e");
+        let dir = scratch_dir();
         let bindings: Vec<String> = vars
             .iter()
             .map(|(name, text)| format!("(name = {name:?}, text = {text:?})"))
@@ -135,7 +139,7 @@ const w :Workerd.Worker = (
         fs::write(&config_path, config).expect("write workerd config");
         let mut command = Command::new(workerd);
         command.arg("serve").arg(&config_path);
-        Server::start(command, port, &dir, Duration::from_secs(30))
+        Server::start(command, port, Duration::from_secs(30))
     }
 
     /// `wrangler dev` as a user runs it (it builds the worker first), on a
@@ -146,18 +150,16 @@ const w :Workerd.Worker = (
         require(&wrangler, "make test (npm ci installs wrangler)");
         let port = free_port();
         let inspector = free_port();
-        let dir = root.join("target/e2e");
-        fs::create_dir_all(&dir).expect("create target/e2e");
         // Same environment as `make dev`: scripts/env.sh puts node 22 first.
         let mut command = Command::new("bash");
         command.current_dir(&root).arg("-c").arg(format!(
             "source scripts/env.sh && exec wrangler dev --port {port} --inspector-port {inspector}"
         ));
-        Server::start(command, port, &dir, Duration::from_secs(300))
+        Server::start(command, port, Duration::from_secs(300))
     }
 
-    fn start(mut command: Command, port: u16, log_dir: &Path, wait: Duration) -> Server {
-        let log = log_dir.join(format!("server-{port}.log"));
+    fn start(mut command: Command, port: u16, wait: Duration) -> Server {
+        let log = scratch_dir().join(format!("server-{port}.log"));
         let out = fs::File::create(&log).expect("create server log");
         let err = out.try_clone().expect("clone log handle");
         command
@@ -238,7 +240,7 @@ impl Drop for Server {
 /// `Total Upload: 148.00 KiB / gzip: 52.84 KiB`.
 pub fn dry_run_sizes() -> (f64, f64) {
     let root = root();
-    let out = root.join("target/e2e/dist");
+    let out = scratch_dir().join("dist");
     let output = Command::new("bash")
         .current_dir(&root)
         .arg("-c")
