@@ -22,9 +22,11 @@ export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER="$TOY_ROOT/.tools/bin/wasm-bin
 export CHROMEDRIVER="${CHROMEDRIVER:-$(command -v chromedriver)}"
 wasm=(--target wasm32-unknown-unknown)
 
-summary=() total_passed=0 total_failed=0 broken=0
+summary=() binaries=() total_passed=0 total_failed=0 total_ignored=0 broken=0
 
-# run_host NAME COMMAND...: runs it, counts cargo's "test result:" lines.
+# run_host NAME COMMAND...: runs it and counts per test binary (scripts/count_tests.awk).
+# A binary that crashed or ran no test counts as one failure; so does a host
+# whose command failed without any test failing (it did not build, say).
 run_host() {
   local name=$1; shift
   local log; log=$(mktemp)
@@ -32,34 +34,43 @@ run_host() {
   echo; echo "[test] ===== host: $name ====="
   "$@" 2>&1 | tee "$log"
   local rc=${PIPESTATUS[0]}
-  local passed failed
-  passed=$(grep -E '^test result:' "$log" | grep -oE '[0-9]+ passed' | awk '{s += $1} END {print s + 0}')
-  failed=$(grep -E '^test result:' "$log" | grep -oE '[0-9]+ failed' | awk '{s += $1} END {print s + 0}')
+  local passed=0 failed=0 ignored=0 bad=0 bin p f i verdict
+  while read -r bin p f i verdict; do
+    passed=$((passed + p)); failed=$((failed + f)); ignored=$((ignored + i))
+    [[ $verdict == ok ]] || { bad=$((bad + 1)); [[ $f -gt 0 ]] || failed=$((failed + 1)); }
+    binaries+=("$(printf '  %-10s %-34s %4d passed %3d failed %3d ignored  %s' "$name" "$bin" "$p" "$f" "$i" "$verdict")")
+  done < <(awk -f scripts/count_tests.awk "$log")
   rm -f "$log"
-  local verdict=ok
-  if [[ $rc -ne 0 ]]; then verdict="FAILED (exit $rc)"; broken=1
-  elif [[ $passed -eq 0 ]]; then verdict="FAILED (no test ran)"; broken=1
+  verdict=ok
+  if [[ $rc -ne 0 ]]; then
+    verdict="FAILED (exit $rc)"; broken=1
+    [[ $failed -gt 0 ]] || failed=1
+  elif [[ $bad -gt 0 ]]; then verdict="FAILED ($bad binary with no result or no test)"; broken=1
+  elif [[ $passed -eq 0 ]]; then verdict="FAILED (no test ran)"; broken=1; failed=$((failed + 1))
   fi
   total_passed=$((total_passed + passed)); total_failed=$((total_failed + failed))
-  summary+=("$(printf '%-12s %4d passed %3d failed %5ss  %s' "$name" "$passed" "$failed" $((SECONDS - t0)) "$verdict")")
+  total_ignored=$((total_ignored + ignored))
+  summary+=("$(printf '%-12s %4d passed %3d failed %3d ignored %5ss  %s' "$name" "$passed" "$failed" "$ignored" $((SECONDS - t0)) "$verdict")")
 }
 
 for host in "${hosts[@]}"; do
   case "$host" in
-    native)   run_host "native" cargo test --lib --test contrast ;;
-    workerd)  run_host "workerd" cargo test --test workerd --test hostile ;;
+    native)   run_host "native" cargo test --no-fail-fast --lib --test contrast ;;
+    workerd)  run_host "workerd" cargo test --no-fail-fast --test workerd --test hostile --test aborts ;;
     wrangler) run_host "wrangler" cargo test --test wrangler_dev ;;
     node)     run_host "node" cargo test "${wasm[@]}" --test node ;;
     browser)  run_host "chromium" cargo test "${wasm[@]}" --test browser ;;
     dryrun)   run_host "deploy" cargo test --test deploy_dry_run ;;
-    bench)    run_host "bench" cargo test --test bench_smoke --test soak_short ;;
+    bench)    run_host "bench" cargo test --no-fail-fast --test bench_smoke --test soak_short ;;
     *) echo "test: unknown host $host (one of: ${all[*]})" >&2; exit 2 ;;
   esac
 done
 
 echo
+echo "[test] ===== test binaries ====="
+printf '%s\n' "${binaries[@]}"
 echo "[test] ===== hosts ====="
 printf '%s\n' "${summary[@]}"
 echo "[test] wall time $((SECONDS - started)) s"
-echo "total: $total_passed passed, $total_failed failed"
+echo "total: $total_passed passed, $total_failed failed, $total_ignored ignored"
 exit $broken

@@ -7,7 +7,7 @@
 
 mod common;
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use common::{Server, agent, get, send};
 
@@ -72,65 +72,7 @@ fn ten_concurrent_requests_overlap_on_one_event_loop() {
 #[test]
 fn http_contract() {
     let server = Server::workerd("build", SHORT);
-    let agent = agent();
-
-    let get_reply = get(&agent, &server.url("/toy"));
-    assert_eq!(get_reply.status, 200);
-
-    // HEAD: GET's status and headers, no body.
-    let head = send(&agent, "HEAD", &server.url("/toy"), None);
-    assert_eq!(head.status, 200);
-    assert_eq!(head.body, "");
-    for name in ["content-type", "cache-control", "content-length"] {
-        assert_eq!(head.header(name), get_reply.header(name), "{name}");
-    }
-    assert!(head.header("server-timing").is_some());
-
-    let options = send(&agent, "OPTIONS", &server.url("/toy"), None);
-    assert_eq!(options.status, 204);
-    assert_eq!(options.header("allow"), Some("GET, HEAD, OPTIONS"));
-    assert_eq!(options.body, "");
-
-    for method in ["POST", "PUT", "DELETE", "PATCH"] {
-        let reply = send(&agent, method, &server.url("/toy"), Some("{}"));
-        assert_eq!(reply.status, 405, "{method}");
-        assert_eq!(
-            reply.header("allow"),
-            Some("GET, HEAD, OPTIONS"),
-            "{method}"
-        );
-        assert_eq!(reply.header("content-type"), Some("application/json"));
-        assert_eq!(reply.json()["error"]["status"], 405, "{method}");
-    }
-
-    for path in [
-        "/",
-        "/toy/",
-        "/TOY",
-        "/toy/extra",
-        "//toy",
-        "/toy%2F",
-        "/%7E%ZZ",
-        "/toy.json",
-    ] {
-        let reply = get(&agent, &server.url(path));
-        assert_eq!(reply.status, 404, "{path}");
-        assert_eq!(
-            reply.header("content-type"),
-            Some("application/json"),
-            "{path}"
-        );
-        let error = reply.json();
-        assert_eq!(error["error"]["status"], 404, "{path}");
-        assert!(error["error"]["message"].is_string(), "{path}");
-    }
-
-    // A query string does not change the answer.
-    let query = get(&agent, &server.url("/toy?x=1&result=2"));
-    assert_eq!(
-        (query.status, query.body.as_str()),
-        (200, r#"{"result":1}"#)
-    );
+    common::assert_toy_contract(&server);
 }
 
 #[test]
@@ -205,4 +147,54 @@ fn a_panic_becomes_a_json_500_and_the_next_request_succeeds() {
 fn the_release_bundle_has_no_panic_route() {
     let server = Server::workerd("build", SHORT);
     assert_eq!(get(&agent(), &server.url("/__panic")).status, 404);
+}
+
+#[test]
+fn a_panic_answers_every_request_in_flight_at_once_with_the_json_500() {
+    // A 3 s sleep: an answer within 1 s of the panic cannot be the sleep ending.
+    let server = Server::workerd("build-test", &[("TOY_SLEEP_MS", "3000")]);
+    let want = toy_edge::error::AppError::INTERNAL.body();
+    let (panicked_at, replies) = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..10)
+            .map(|_| {
+                scope.spawn(|| {
+                    let reply = get(&agent(), &server.url("/toy"));
+                    (reply, Instant::now())
+                })
+            })
+            .collect();
+        let sleeping = common::wait_for_live(&server, Duration::from_secs(5), |live| live == 10);
+        assert!(sleeping.is_some(), "the 10 requests never all slept");
+        let panicked_at = Instant::now();
+        let panic = get(&agent(), &server.url("/__panic"));
+        assert_eq!((panic.status, panic.body.as_str()), (500, want.as_str()));
+        let replies: Vec<_> = handles
+            .into_iter()
+            .map(|h| h.join().expect("client thread"))
+            .collect();
+        (panicked_at, replies)
+    });
+    for (i, (reply, done_at)) in replies.iter().enumerate() {
+        assert_eq!(reply.status, 500, "request {i}: {reply:?}");
+        assert_eq!(reply.body, want, "request {i}");
+        assert_eq!(
+            reply.header("content-type"),
+            Some("application/json"),
+            "request {i}"
+        );
+        let after = done_at.saturating_duration_since(panicked_at);
+        assert!(
+            after < Duration::from_secs(1),
+            "request {i} answered {after:?} after the panic"
+        );
+    }
+    // The re-initialised instance serves the next request, also while the
+    // dead instance's timers fire (3 s after they were set).
+    let next = get(&agent(), &server.url("/toy"));
+    assert_eq!(
+        (next.status, next.body.as_str()),
+        (200, r#"{"result":1}"#),
+        "{}",
+        server.log()
+    );
 }

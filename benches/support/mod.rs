@@ -112,11 +112,62 @@ pub fn wave(server: &str, pid: u32, url: &str, n: usize) -> Wave {
     }
 }
 
-/// One row per (server, N) from repeated waves: medians of wall time,
-/// latencies and CPU, the highest peak RSS, and errors summed over all
-/// repetitions. CPU per request on a 2-core machine shared with the load
-/// tool varies by a quarter from wave to wave; medians make ratios usable.
-pub fn medians(waves: &[Wave]) -> Vec<Wave> {
+/// Minimum, median and maximum of one figure over a row's repetitions.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Stat {
+    pub min: f64,
+    pub median: f64,
+    pub max: f64,
+}
+
+impl Stat {
+    /// Over an odd number of values, so the median is one of them, not a
+    /// pick between two middles (with 2 the nearest rank is the better run).
+    pub fn of(values: &[f64]) -> Stat {
+        assert!(
+            values.len() % 2 == 1,
+            "{} repetitions: use an odd number",
+            values.len()
+        );
+        let mut sorted = values.to_vec();
+        sorted.sort_by(f64::total_cmp);
+        Stat {
+            min: sorted[0],
+            median: sorted[sorted.len() / 2],
+            max: sorted[sorted.len() - 1],
+        }
+    }
+
+    /// `median (min–max)`, with `decimals` decimals.
+    pub fn show(&self, decimals: usize) -> String {
+        format!(
+            "{:.d$} ({:.d$}–{:.d$})",
+            self.median,
+            self.min,
+            self.max,
+            d = decimals
+        )
+    }
+}
+
+/// One (server, N) over its repetitions. Each column is summarised on its
+/// own: the median wall time and the median CPU may come from different
+/// repetitions. Errors are summed over all repetitions.
+#[derive(Debug, Clone)]
+pub struct Row {
+    pub server: String,
+    pub n: usize,
+    pub reps: usize,
+    pub wall_s: Stat,
+    pub p50_ms: Stat,
+    pub p99_ms: Stat,
+    pub errors: usize,
+    pub cpu_us_per_req: Stat,
+    pub peak_rss_mib: Stat,
+}
+
+/// Rows in the order their (server, N) first appears in `waves`.
+pub fn summarise(waves: &[Wave]) -> Vec<Row> {
     let mut keys: Vec<(String, usize)> = Vec::new();
     for w in waves {
         if !keys.iter().any(|(s, n)| *s == w.server && *n == w.n) {
@@ -129,18 +180,16 @@ pub fn medians(waves: &[Wave]) -> Vec<Wave> {
                 .iter()
                 .filter(|w| w.server == server && w.n == n)
                 .collect();
-            let median = |f: fn(&Wave) -> f64| {
-                let mut values: Vec<f64> = group.iter().map(|w| f(w)).collect();
-                values.sort_by(f64::total_cmp);
-                percentile(&values, 0.5)
-            };
-            Wave {
-                wall_s: median(|w| w.wall_s),
-                p50_ms: median(|w| w.p50_ms),
-                p99_ms: median(|w| w.p99_ms),
+            let stat =
+                |f: fn(&Wave) -> f64| Stat::of(&group.iter().map(|w| f(w)).collect::<Vec<_>>());
+            Row {
+                reps: group.len(),
+                wall_s: stat(|w| w.wall_s),
+                p50_ms: stat(|w| w.p50_ms),
+                p99_ms: stat(|w| w.p99_ms),
                 errors: group.iter().map(|w| w.errors).sum(),
-                cpu_us_per_req: median(|w| w.cpu_us_per_req),
-                peak_rss_mib: group.iter().map(|w| w.peak_rss_mib).fold(0.0, f64::max),
+                cpu_us_per_req: stat(|w| w.cpu_us_per_req),
+                peak_rss_mib: stat(|w| w.peak_rss_mib),
                 server,
                 n,
             }
@@ -159,23 +208,50 @@ pub fn time_to_first_response<S>(
     (server, started.elapsed())
 }
 
-/// The waves as an aligned text table.
-pub fn table(waves: &[Wave]) -> String {
+/// The rows as an aligned text table: median (min–max) per column.
+pub fn table(rows: &[Row]) -> String {
     let mut out = format!(
-        "{:<8} {:>6} {:>9} {:>9} {:>9} {:>7} {:>12} {:>10}\n",
-        "server", "N", "wall s", "p50 ms", "p99 ms", "errors", "CPU us/req", "peak MiB"
+        "{:<8} {:>5} {:>4} {:>22} {:>8} {:>8} {:>6} {:>22} {:>22}\n",
+        "server", "N", "reps", "wall s", "p50 ms", "p99 ms", "errors", "CPU us/req", "peak MiB"
     );
-    for w in waves {
+    for r in rows {
         out += &format!(
-            "{:<8} {:>6} {:>9.3} {:>9.1} {:>9.1} {:>7} {:>12.1} {:>10.1}\n",
-            w.server, w.n, w.wall_s, w.p50_ms, w.p99_ms, w.errors, w.cpu_us_per_req, w.peak_rss_mib
+            "{:<8} {:>5} {:>4} {:>22} {:>8.1} {:>8.1} {:>6} {:>22} {:>22}\n",
+            r.server,
+            r.n,
+            r.reps,
+            r.wall_s.show(3),
+            r.p50_ms.median,
+            r.p99_ms.median,
+            r.errors,
+            r.cpu_us_per_req.show(1),
+            r.peak_rss_mib.show(1)
         );
     }
     out
 }
 
-/// The waves as JSON rows.
-pub fn json_rows(waves: &[Wave]) -> serde_json::Value {
+fn stat_json(s: &Stat) -> serde_json::Value {
+    serde_json::json!({ "min": s.min, "median": s.median, "max": s.max })
+}
+
+/// The rows as JSON.
+pub fn json_rows(rows: &[Row]) -> serde_json::Value {
+    rows.iter()
+        .map(|r| {
+            serde_json::json!({
+                "server": r.server, "n": r.n, "reps": r.reps,
+                "wall_s": stat_json(&r.wall_s), "p50_ms": stat_json(&r.p50_ms),
+                "p99_ms": stat_json(&r.p99_ms), "errors": r.errors,
+                "cpu_us_per_req": stat_json(&r.cpu_us_per_req),
+                "peak_rss_mib": stat_json(&r.peak_rss_mib),
+            })
+        })
+        .collect()
+}
+
+/// Every wave as JSON.
+pub fn json_waves(waves: &[Wave]) -> serde_json::Value {
     waves
         .iter()
         .map(|w| {
@@ -188,9 +264,23 @@ pub fn json_rows(waves: &[Wave]) -> serde_json::Value {
         .collect()
 }
 
-/// An SVG chart of p50 (solid) and p99 (dashed) latency against concurrency
-/// (log scale), one colour per server.
-pub fn svg(waves: &[Wave], title: &str) -> String {
+/// An SVG chart of median p50 (solid) and p99 (dashed) latency against
+/// concurrency (log scale), one colour per server.
+pub fn svg(rows: &[Row], title: &str) -> String {
+    let waves: Vec<Wave> = rows
+        .iter()
+        .map(|r| Wave {
+            server: r.server.clone(),
+            n: r.n,
+            wall_s: r.wall_s.median,
+            p50_ms: r.p50_ms.median,
+            p99_ms: r.p99_ms.median,
+            errors: r.errors,
+            cpu_us_per_req: r.cpu_us_per_req.median,
+            peak_rss_mib: r.peak_rss_mib.median,
+        })
+        .collect();
+    let waves = &waves[..];
     const W: f64 = 640.0;
     const H: f64 = 360.0;
     const L: f64 = 70.0;
@@ -282,4 +372,80 @@ pub fn svg(waves: &[Wave], title: &str) -> String {
         );
     }
     out + "</svg>\n"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn wave(server: &str, n: usize, cpu: f64, wall: f64) -> Wave {
+        Wave {
+            server: server.into(),
+            n,
+            wall_s: wall,
+            p50_ms: wall * 900.0,
+            p99_ms: wall * 1000.0,
+            errors: 1,
+            cpu_us_per_req: cpu,
+            peak_rss_mib: cpu / 10.0,
+        }
+    }
+
+    #[test]
+    fn stat_is_min_median_max_of_odd_counts() {
+        let s = Stat::of(&[5.0, 1.0, 3.0]);
+        assert_eq!((s.min, s.median, s.max), (1.0, 3.0, 5.0));
+        let s = Stat::of(&[7.0]);
+        assert_eq!((s.min, s.median, s.max), (7.0, 7.0, 7.0));
+        assert_eq!(Stat::of(&[2.0, 9.0, 4.0, 1.0, 100.0]).median, 4.0);
+        assert_eq!(Stat::of(&[1.0, 2.0, 3.0]).show(1), "2.0 (1.0–3.0)");
+    }
+
+    #[test]
+    #[should_panic(expected = "odd number")]
+    fn an_even_count_of_repetitions_is_refused() {
+        Stat::of(&[1.0, 2.0]);
+    }
+
+    #[test]
+    fn percentile_is_nearest_rank() {
+        let v: Vec<f64> = (1..=100).map(f64::from).collect();
+        assert_eq!(percentile(&v, 0.5), 50.0);
+        assert_eq!(percentile(&v, 0.99), 99.0);
+        assert_eq!(percentile(&v, 1.0), 100.0);
+        assert_eq!(percentile(&v, 0.0), 1.0);
+        assert!(percentile(&[], 0.5).is_nan());
+    }
+
+    #[test]
+    fn rows_group_by_server_and_n_and_summarise_each_column() {
+        let waves = [
+            wave("a", 10, 300.0, 1.0),
+            wave("b", 10, 100.0, 2.0),
+            wave("a", 10, 100.0, 3.0),
+            wave("a", 10, 200.0, 2.0),
+            wave("a", 20, 50.0, 1.5),
+        ];
+        let rows = summarise(&waves);
+        assert_eq!(rows.len(), 3);
+        let a = &rows[0];
+        assert_eq!((a.server.as_str(), a.n, a.reps, a.errors), ("a", 10, 3, 3));
+        assert_eq!(
+            a.cpu_us_per_req,
+            Stat {
+                min: 100.0,
+                median: 200.0,
+                max: 300.0
+            }
+        );
+        // Columns are summarised independently: the median wall (2.0) comes
+        // from the repetition whose CPU was 200, the median CPU too here,
+        // but wall's max (3.0) is the repetition with the least CPU.
+        assert_eq!(a.wall_s.max, 3.0);
+        assert_eq!((rows[1].server.as_str(), rows[1].n), ("b", 10));
+        assert_eq!(
+            (rows[2].server.as_str(), rows[2].n, rows[2].reps),
+            ("a", 20, 1)
+        );
+    }
 }

@@ -10,9 +10,11 @@
 use std::fs;
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
+use std::os::fd::{AsRawFd, RawFd};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 /// The project root.
@@ -50,17 +52,63 @@ fn compatibility() -> (String, Vec<String>) {
     (date, flags)
 }
 
-/// `target/e2e`, created if missing: generated configs and server logs.
-pub fn scratch_dir() -> PathBuf {
-    let dir = root().join("target/e2e");
-    fs::create_dir_all(&dir).expect("create target/e2e");
-    dir
+/// A directory of its own under `target/e2e` for one server's config and log
+/// (or one dry run's output). Removed when dropped, unless the test is
+/// failing: then it is kept and its path printed, with the log's tail.
+pub struct Scratch {
+    pub dir: PathBuf,
 }
 
-/// A port that was free a moment ago on 127.0.0.1.
-pub fn free_port() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
-    listener.local_addr().expect("local addr").port()
+impl Scratch {
+    pub fn new(label: &str) -> Scratch {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let dir = root()
+            .join("target/e2e")
+            .join(format!("{label}-{}-{n}", std::process::id()));
+        fs::create_dir_all(&dir).expect("create scratch dir under target/e2e");
+        Scratch { dir }
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            eprintln!("[e2e] test failed: kept {}", self.dir.display());
+            if let Ok(log) = fs::read_to_string(self.dir.join("server.log")) {
+                let tail: Vec<&str> = log.lines().rev().take(30).collect();
+                let tail: Vec<&str> = tail.into_iter().rev().collect();
+                eprintln!("[e2e] last lines of its server.log:\n{}", tail.join("\n"));
+            }
+        } else {
+            let _ = fs::remove_dir_all(&self.dir);
+        }
+    }
+}
+
+/// A listening socket on 127.0.0.1 whose port the kernel chose. It is handed
+/// to the server process as an inherited file descriptor, so the port is ours
+/// from the moment it is chosen: no other process can take it in between, and
+/// a request sent before the server is up waits in the backlog.
+fn loopback_listener() -> TcpListener {
+    TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0")
+}
+
+/// Lets `command`'s process inherit `listener` under its own fd number.
+fn inherit(command: &mut Command, listener: &TcpListener) -> RawFd {
+    let fd = listener.as_raw_fd();
+    // SAFETY: runs in the forked child before exec; fcntl(2) is
+    // async-signal-safe and touches only this descriptor's flags.
+    unsafe {
+        command.pre_exec(move || {
+            let flags = libc::fcntl(fd, libc::F_GETFD);
+            if flags < 0 || libc::fcntl(fd, libc::F_SETFD, flags & !libc::FD_CLOEXEC) < 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    fd
 }
 
 /// A worker process listening on 127.0.0.1; killed (with its children) on drop.
@@ -68,7 +116,7 @@ pub struct Server {
     child: Child,
     /// The loopback port it listens on.
     pub port: u16,
-    log: PathBuf,
+    scratch: Scratch,
 }
 
 impl Server {
@@ -76,43 +124,89 @@ impl Server {
     /// `bundle_dir` (relative to the root, e.g. "build"), with the given text
     /// bindings (`[vars]`), as wrangler.toml would.
     pub fn workerd(bundle_dir: &str, vars: &[(&str, &str)]) -> Server {
-        require(&root().join(bundle_dir).join("index_bg.wasm"), "make build");
-        let modules = format!(
-            r#"(name = "src/entry.mjs", esModule = embed "../../src/entry.mjs"),
-              (name = "build/index.js", esModule = embed "../../{bundle_dir}/index.js"),
-              (name = "build/index_bg.wasm", wasm = embed "../../{bundle_dir}/index_bg.wasm")"#
+        let root = root();
+        require(&root.join(bundle_dir).join("index_bg.wasm"), "make build");
+        let modules = [
+            ("src/entry.mjs", root.join("src/entry.mjs")),
+            ("build/index.js", root.join(bundle_dir).join("index.js")),
+            (
+                "build/index_bg.wasm",
+                root.join(bundle_dir).join("index_bg.wasm"),
+            ),
+        ];
+        Server::workerd_modules(&modules, vars)
+    }
+
+    /// Bare workerd serving exactly what `wrangler deploy --dry-run --outdir
+    /// DIR` wrote: the bundle that would be uploaded, module names as in it.
+    pub fn workerd_bundle(dir: &Path, vars: &[(&str, &str)]) -> Server {
+        let mut files: Vec<PathBuf> = fs::read_dir(dir)
+            .expect("read the dry run's output")
+            .flatten()
+            .map(|entry| entry.path())
+            .filter(|path| {
+                matches!(
+                    path.extension().and_then(|e| e.to_str()),
+                    Some("js" | "wasm")
+                )
+            })
+            .collect();
+        // The main module first: workerd takes the first one as the entry.
+        files.sort_by_key(|path| path.file_name() != Some("index.js".as_ref()));
+        assert!(
+            files.first().and_then(|p| p.file_name()) == Some("index.js".as_ref()),
+            "no index.js in {}",
+            dir.display()
         );
+        let modules: Vec<(&str, PathBuf)> = files
+            .iter()
+            .map(|path| {
+                (
+                    path.file_name().and_then(|n| n.to_str()).unwrap_or(""),
+                    path.clone(),
+                )
+            })
+            .collect();
         Server::workerd_modules(&modules, vars)
     }
 
     /// Bare workerd serving one plain JavaScript module (relative to the root).
     pub fn workerd_js(module: &str, vars: &[(&str, &str)]) -> Server {
-        require(&root().join(module), "git checkout");
-        Server::workerd_modules(
-            &format!(r#"(name = "worker.mjs", esModule = embed "../../{module}")"#),
-            vars,
-        )
+        let path = root().join(module);
+        require(&path, "git checkout");
+        Server::workerd_modules(&[("worker.mjs", path)], vars)
     }
 
-    /// The native tokio server (examples/tokio_server.rs, release build).
+    /// The native tokio server (examples/tokio_server.rs, release build),
+    /// serving on a listener this process bound.
     pub fn tokio_example(vars: &[(&str, &str)]) -> Server {
-        let root = root();
-        let binary = root.join("target/release/examples/tokio_server");
+        let binary = root().join("target/release/examples/tokio_server");
         require(&binary, "cargo build --release --example tokio_server");
-        let port = free_port();
+        let listener = loopback_listener();
         let mut command = Command::new(binary);
-        command
-            .arg(format!("127.0.0.1:{port}"))
-            .envs(vars.iter().copied());
-        Server::start(command, port, Duration::from_secs(30))
+        let fd = inherit(&mut command, &listener);
+        command.arg(format!("fd:{fd}")).envs(vars.iter().copied());
+        Server::spawn(command, listener, "tokio")
     }
 
-    fn workerd_modules(modules: &str, vars: &[(&str, &str)]) -> Server {
-        let root = root();
-        let workerd = root.join("node_modules/@cloudflare/workerd-linux-64/bin/workerd");
+    /// `modules`: (name in the worker, file). The first is the main module.
+    fn workerd_modules(modules: &[(&str, PathBuf)], vars: &[(&str, &str)]) -> Server {
+        let workerd = root().join("node_modules/@cloudflare/workerd-linux-64/bin/workerd");
         require(&workerd, "make test (npm ci installs workerd)");
-        let port = free_port();
-        let dir = scratch_dir();
+        let modules: Vec<String> = modules
+            .iter()
+            .map(|(name, path)| {
+                let kind = if path.extension().is_some_and(|e| e == "wasm") {
+                    "wasm"
+                } else {
+                    "esModule"
+                };
+                format!(
+                    "(name = {name:?}, {kind} = embed {:?})",
+                    path.display().to_string()
+                )
+            })
+            .collect();
         let bindings: Vec<String> = vars
             .iter()
             .map(|(name, text)| format!("(name = {name:?}, text = {text:?})"))
@@ -123,44 +217,82 @@ impl Server {
             r#"using Workerd = import "/workerd/workerd.capnp";
 const config :Workerd.Config = (
   services = [ (name = "main", worker = .w) ],
-  sockets = [ (name = "http", address = "127.0.0.1:{port}", http = (), service = "main") ],
+  sockets = [ (name = "http", address = "127.0.0.1:0", http = (), service = "main") ],
 );
 const w :Workerd.Worker = (
-  modules = [ {modules} ],
+  modules = [ {} ],
   compatibilityDate = {date:?},
   compatibilityFlags = [ {} ],
   bindings = [ {} ],
 );
 "#,
+            modules.join(",\n    "),
             flags.join(", "),
             bindings.join(", ")
         );
-        let config_path = dir.join(format!("workerd-{port}.capnp"));
+        let scratch = Scratch::new("workerd");
+        let config_path = scratch.dir.join("workerd.capnp");
         fs::write(&config_path, config).expect("write workerd config");
+        let listener = loopback_listener();
         let mut command = Command::new(workerd);
-        command.arg("serve").arg(&config_path);
-        Server::start(command, port, Duration::from_secs(30))
+        let fd = inherit(&mut command, &listener);
+        command
+            .arg("serve")
+            .arg(&config_path)
+            .arg("--socket-fd")
+            .arg(format!("http={fd}"));
+        Server::spawn_in(command, listener, scratch)
     }
 
-    /// `wrangler dev` as a user runs it (it builds the worker first), on a
-    /// free port instead of 4567 so it can run beside `make dev`.
+    /// `wrangler dev` as a user runs it (it builds the worker first). Port 0:
+    /// wrangler picks a free port and reports it ("Ready on http://..."),
+    /// so it runs beside `make dev` and cannot be mistaken for another server.
     pub fn wrangler_dev() -> Server {
         let root = root();
         let wrangler = root.join("node_modules/.bin/wrangler");
         require(&wrangler, "make test (npm ci installs wrangler)");
-        let port = free_port();
-        let inspector = free_port();
+        let scratch = Scratch::new("wrangler");
+        let log = scratch.dir.join("server.log");
         // Same environment as `make dev`: scripts/env.sh puts node 22 first.
         let mut command = Command::new("bash");
-        command.current_dir(&root).arg("-c").arg(format!(
-            "source scripts/env.sh && exec wrangler dev --port {port} --inspector-port {inspector}"
-        ));
-        Server::start(command, port, Duration::from_secs(300))
+        command
+            .current_dir(&root)
+            .arg("-c")
+            .arg("source scripts/env.sh && exec wrangler dev --port 0 --inspector-port 0");
+        let mut server = Server::launch(command, 0, scratch);
+        let deadline = Instant::now() + Duration::from_secs(300);
+        server.port = loop {
+            let text = fs::read_to_string(&log).unwrap_or_default();
+            if let Some(port) = ready_port(&text) {
+                break port;
+            }
+            if let Ok(Some(status)) = server.child.try_wait() {
+                panic!("wrangler dev exited ({status}) before it was ready:\n{text}");
+            }
+            assert!(
+                Instant::now() < deadline,
+                "wrangler dev not ready after 300 s:\n{text}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        server
     }
 
-    fn start(mut command: Command, port: u16, wait: Duration) -> Server {
-        let log = scratch_dir().join(format!("server-{port}.log"));
-        let out = fs::File::create(&log).expect("create server log");
+    fn spawn(command: Command, listener: TcpListener, label: &str) -> Server {
+        Server::spawn_in(command, listener, Scratch::new(label))
+    }
+
+    /// Starts `command`, which inherited `listener`; our copy is closed after
+    /// the spawn, so if the server dies its port stops accepting at once.
+    fn spawn_in(command: Command, listener: TcpListener, scratch: Scratch) -> Server {
+        let port = listener.local_addr().expect("local addr").port();
+        let server = Server::launch(command, port, scratch);
+        drop(listener);
+        server
+    }
+
+    fn launch(mut command: Command, port: u16, scratch: Scratch) -> Server {
+        let out = fs::File::create(scratch.dir.join("server.log")).expect("create server log");
         let err = out.try_clone().expect("clone log handle");
         command
             .stdin(Stdio::null())
@@ -168,25 +300,10 @@ const w :Workerd.Worker = (
             .stderr(err)
             .process_group(0);
         let child = command.spawn().expect("spawn server");
-        let mut server = Server { child, port, log };
-        let deadline = Instant::now() + wait;
-        loop {
-            if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return server;
-            }
-            if let Ok(Some(status)) = server.child.try_wait() {
-                panic!(
-                    "server exited ({status}) before listening:\n{}",
-                    server.log()
-                );
-            }
-            assert!(
-                Instant::now() < deadline,
-                "server not listening after {wait:?}:\n{}",
-                server.log()
-            );
-            // Fine-grained: the benchmark times start-up with this loop.
-            std::thread::sleep(Duration::from_millis(2));
+        Server {
+            child,
+            port,
+            scratch,
         }
     }
 
@@ -202,7 +319,7 @@ const w :Workerd.Worker = (
 
     /// Everything the server printed so far.
     pub fn log(&self) -> String {
-        fs::read_to_string(&self.log).unwrap_or_default()
+        fs::read_to_string(self.scratch.dir.join("server.log")).unwrap_or_default()
     }
 
     /// Sends raw bytes on a fresh connection and returns what came back
@@ -221,6 +338,13 @@ const w :Workerd.Worker = (
     }
 }
 
+/// The port in wrangler's "Ready on http://127.0.0.1:PORT" line.
+fn ready_port(log: &str) -> Option<u16> {
+    let rest = log.split("Ready on http://127.0.0.1:").nth(1)?;
+    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().ok().filter(|&port| port != 0)
+}
+
 impl Drop for Server {
     fn drop(&mut self) {
         // The whole process group (wrangler runs workerd as a child). The
@@ -232,21 +356,37 @@ impl Drop for Server {
             unsafe { libc::kill(-pgid, libc::SIGKILL) };
         }
         let _ = self.child.wait();
+        // `scratch` is dropped next: removed, or kept if the test failed.
     }
 }
 
-/// Runs `wrangler deploy --dry-run` (which builds the worker first) and
-/// returns (Total Upload, gzip) in KiB from its line
+/// What `wrangler deploy --dry-run` produced: the sizes it printed and the
+/// bundle it would upload (in `scratch.dir/dist`).
+pub struct DryRun {
+    pub total_kib: f64,
+    pub gzip_kib: f64,
+    pub scratch: Scratch,
+}
+
+impl DryRun {
+    /// The directory holding the bundle.
+    pub fn dist(&self) -> PathBuf {
+        self.scratch.dir.join("dist")
+    }
+}
+
+/// Runs `wrangler deploy --dry-run --outdir …` (which builds the worker
+/// first) and reads (Total Upload, gzip) in KiB from its line
 /// `Total Upload: 148.00 KiB / gzip: 52.84 KiB`.
-pub fn dry_run_sizes() -> (f64, f64) {
+pub fn dry_run() -> DryRun {
     let root = root();
-    let out = scratch_dir().join("dist");
+    let scratch = Scratch::new("dry-run");
     let output = Command::new("bash")
         .current_dir(&root)
         .arg("-c")
         .arg(format!(
             "source scripts/env.sh && wrangler deploy --dry-run --outdir {}",
-            out.display()
+            scratch.dir.join("dist").display()
         ))
         .output()
         .expect("run wrangler");
@@ -268,7 +408,11 @@ pub fn dry_run_sizes() -> (f64, f64) {
         .filter_map(|s| s.parse().ok())
         .collect();
     match numbers[..] {
-        [total, gzip, ..] => (total, gzip),
+        [total_kib, gzip_kib, ..] => DryRun {
+            total_kib,
+            gzip_kib,
+            scratch,
+        },
         _ => panic!("cannot read sizes from {line:?}"),
     }
 }
@@ -341,4 +485,183 @@ pub fn send(agent: &ureq::Agent, method: &str, url: &str, body: Option<&str>) ->
 /// `GET url`.
 pub fn get(agent: &ureq::Agent, url: &str) -> Reply {
     send(agent, "GET", url, None)
+}
+
+/// The `/toy` contract over HTTP, for a server started with a short sleep:
+/// GET, HEAD (GET's headers, `Content-Length: 12`, no body), OPTIONS, 405s,
+/// 404s, each with its exact JSON error body, and the query string ignored.
+pub fn assert_toy_contract(server: &Server) {
+    use toy_edge::error::AppError;
+    let agent = agent();
+
+    let get_reply = get(&agent, &server.url("/toy"));
+    assert_eq!(
+        (get_reply.status, get_reply.body.as_str()),
+        (200, r#"{"result":1}"#)
+    );
+    assert_eq!(get_reply.header("content-type"), Some("application/json"));
+    assert_eq!(get_reply.header("cache-control"), Some("no-store"));
+    assert_eq!(get_reply.header("content-length"), Some("12"));
+    assert!(
+        get_reply
+            .header("server-timing")
+            .is_some_and(|t| t.starts_with("sleep;dur=")),
+        "{get_reply:?}"
+    );
+
+    // HEAD: GET's status and headers, no body.
+    let head = send(&agent, "HEAD", &server.url("/toy"), None);
+    assert_eq!(head.status, 200);
+    assert_eq!(head.body, "");
+    assert_eq!(head.header("content-length"), Some("12"));
+    for name in ["content-type", "cache-control"] {
+        assert_eq!(head.header(name), get_reply.header(name), "{name}");
+    }
+    assert!(head.header("server-timing").is_some());
+
+    let options = send(&agent, "OPTIONS", &server.url("/toy"), None);
+    assert_eq!(options.status, 204);
+    assert_eq!(options.header("allow"), Some("GET, HEAD, OPTIONS"));
+    assert_eq!(options.body, "");
+
+    for method in ["POST", "PUT", "DELETE", "PATCH"] {
+        let reply = send(&agent, method, &server.url("/toy"), Some("{}"));
+        assert_eq!(reply.status, 405, "{method}");
+        assert_eq!(
+            reply.header("allow"),
+            Some("GET, HEAD, OPTIONS"),
+            "{method}"
+        );
+        assert_eq!(reply.header("content-type"), Some("application/json"));
+        assert_eq!(reply.body, AppError::METHOD_NOT_ALLOWED.body(), "{method}");
+    }
+
+    for path in [
+        "/",
+        "/toy/",
+        "/TOY",
+        "/toy/extra",
+        "//toy",
+        "/toy%2F",
+        "/%7E%ZZ",
+        "/toy.json",
+    ] {
+        let reply = get(&agent, &server.url(path));
+        assert_eq!(reply.status, 404, "{path}");
+        assert_eq!(
+            reply.header("content-type"),
+            Some("application/json"),
+            "{path}"
+        );
+        assert_eq!(reply.body, AppError::NOT_FOUND.body(), "{path}");
+    }
+
+    // A query string does not change the answer.
+    let query = get(&agent, &server.url("/toy?x=1&result=2"));
+    assert_eq!(
+        (query.status, query.body.as_str()),
+        (200, r#"{"result":1}"#)
+    );
+}
+
+/// `(live_sleeps, wasm_memory_bytes)` from the test worker's `/__stats`.
+pub fn stats(server: &Server) -> (u64, u64) {
+    let reply = get(&agent(), &server.url("/__stats"));
+    assert_eq!(
+        reply.status, 200,
+        "/__stats needs the test worker: {reply:?}"
+    );
+    let json = reply.json();
+    let field = |name: &str| {
+        json[name]
+            .as_u64()
+            .unwrap_or_else(|| panic!("no {name} in {json}"))
+    };
+    (field("live_sleeps"), field("wasm_memory_bytes"))
+}
+
+/// Polls `/__stats` every 10 ms until `done(live_sleeps)` or `within` has
+/// passed; returns how long it took, or `None` on a timeout.
+pub fn wait_for_live(
+    server: &Server,
+    within: Duration,
+    done: impl Fn(u64) -> bool,
+) -> Option<Duration> {
+    let started = Instant::now();
+    loop {
+        if done(stats(server).0) {
+            return Some(started.elapsed());
+        }
+        if started.elapsed() > within {
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// `n` connections, each with a `GET /toy` sent and not yet answered.
+pub fn open_requests(server: &Server, n: usize) -> Vec<TcpStream> {
+    (0..n)
+        .map(|_| {
+            let mut stream = TcpStream::connect(("127.0.0.1", server.port)).expect("connect");
+            stream
+                .write_all(b"GET /toy HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+                .expect("send request");
+            stream
+        })
+        .collect()
+}
+
+/// Closes every connection with a reset (RST), as a client that crashes or
+/// gives up does. workerd keeps serving a half-closed (FIN) client; a reset
+/// aborts `request.signal`.
+pub fn reset(streams: Vec<TcpStream>) {
+    for stream in streams {
+        let _ = socket2::SockRef::from(&stream).set_linger(Some(Duration::ZERO));
+    }
+}
+
+/// One batch of [`abort_batches`].
+#[derive(Debug)]
+pub struct AbortBatch {
+    /// Live sleeps seen with the batch in flight, before the reset.
+    pub live_before: u64,
+    /// Time from the reset until no sleep was live (`None`: not within the limit).
+    pub settled_in: Option<Duration>,
+    /// Wasm memory once settled.
+    pub memory_after: u64,
+}
+
+/// Client resets against the test worker (sleeping far longer than the run):
+/// `batches` times, `batch` requests are sent, seen sleeping, then reset.
+/// The baseline is the wasm memory with the first batch in flight, before
+/// any abort: the most a batch needs. A leak of what an aborted request held
+/// grows memory beyond it batch after batch.
+pub fn abort_batches(
+    server: &Server,
+    batches: usize,
+    batch: usize,
+    settle_within: Duration,
+) -> (u64, Vec<AbortBatch>) {
+    assert_eq!(stats(server).0, 0, "sleeps live before the first abort");
+    let mut baseline = None;
+    let mut runs = Vec::new();
+    for _ in 0..batches {
+        let streams = open_requests(server, batch);
+        let in_flight = wait_for_live(server, Duration::from_secs(10), |live| live >= batch as u64);
+        let (live_before, memory) = stats(server);
+        assert!(
+            in_flight.is_some(),
+            "only {live_before} of {batch} requests started sleeping"
+        );
+        baseline.get_or_insert(memory);
+        reset(streams);
+        let settled_in = wait_for_live(server, settle_within, |live| live == 0);
+        runs.push(AbortBatch {
+            live_before,
+            settled_in,
+            memory_after: stats(server).1,
+        });
+    }
+    (baseline.unwrap_or(0), runs)
 }
