@@ -18,16 +18,16 @@
 use std::time::Duration;
 
 use wasm_bindgen::JsValue;
-use web_sys::{Headers, Request, Response, ResponseInit, Url};
+use web_sys::{Headers, Request, Response, Url};
 
 use crate::config::ConfigError;
 use crate::error::AppError;
+use crate::http::{json_headers, respond};
 use crate::timer::{self, SleepError};
 
 /// The one resource.
 pub const TOY_PATH: &str = "/toy";
-/// Methods `/toy` accepts, as sent in `Allow`.
-pub const ALLOW: &str = "GET, HEAD, OPTIONS";
+pub use crate::http::ALLOW;
 /// The body of a successful `GET /toy`.
 pub const RESULT_BODY: &str = r#"{"result":1}"#;
 
@@ -120,18 +120,6 @@ async fn serve(req: &Request, sleep: Result<Duration, ConfigError>) -> Result<Re
     }
 }
 
-/// A response with the given status, headers and (optional) body.
-pub(crate) fn respond(
-    status: u16,
-    headers: &Headers,
-    body: Option<&str>,
-) -> Result<Response, JsValue> {
-    let init = ResponseInit::new();
-    init.set_status(status);
-    init.set_headers(headers);
-    Response::new_with_opt_str_and_init(body, &init)
-}
-
 /// Routes compiled only into the test worker (`--features test-routes`),
 /// never into the release bundle.
 #[cfg(feature = "test-routes")]
@@ -139,8 +127,8 @@ mod test_routes {
     use wasm_bindgen::JsCast;
     use web_sys::Response;
 
-    use super::{json_headers, respond};
     use crate::error::AppError;
+    use crate::http::{json_headers, respond};
     use crate::timer;
 
     /// `/__panic` panics; `/__stats` reports live sleeps and wasm memory.
@@ -162,15 +150,6 @@ mod test_routes {
             _ => Ok(None),
         }
     }
-}
-
-/// Headers of every JSON answer: the type, and no caching (each answer is a
-/// fresh sleep).
-pub(crate) fn json_headers() -> Result<Headers, JsValue> {
-    let headers = Headers::new()?;
-    headers.set("Content-Type", "application/json")?;
-    headers.set("Cache-Control", "no-store")?;
-    Ok(headers)
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@
 use wasm_bindgen::JsValue;
 use web_sys::{Headers, Response};
 
-use crate::app::{ALLOW, json_headers, respond};
+use crate::http::{ALLOW, json_headers, respond};
 
 /// A request that cannot get `{"result":1}`, with the status it gets instead.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -5,9 +5,13 @@
 //!
 //! ```text
 //! glue (src/glue.rs)  ->  app (src/app.rs)  ->  timer (src/timer.rs)
-//! #[event(fetch)]         routing, HTTP          setTimeout wrapped in a
-//! reads Env               contract, errors       js_sys::Promise, awaited
-//!                                                 through JsFuture
+//! #[event(fetch)]         routing, the HTTP      setTimeout wrapped in a
+//! reads Env               contract               js_sys::Promise, awaited
+//!                            |                    from Rust
+//!                            v
+//!                         error (src/error.rs) -> http (src/http.rs)
+//!                         one error type,         building responses
+//!                         one JSON shape
 //! ```
 //!
 //! Nothing here owns an event loop or spawns a thread. The host (workerd,
@@ -23,6 +27,7 @@
 pub mod app;
 pub mod config;
 pub mod error;
+pub mod http;
 pub mod timer;
 
 #[cfg(feature = "entry")]

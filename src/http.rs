@@ -1,0 +1,26 @@
+//! Building responses with the host's own `Response` and `Headers`: the one
+//! place both the routing ([`crate::app`]) and the error type
+//! ([`crate::error`]) take them from, so the arrows run one way.
+
+use wasm_bindgen::JsValue;
+use web_sys::{Headers, Response, ResponseInit};
+
+/// Methods `/toy` accepts, as sent in `Allow`.
+pub const ALLOW: &str = "GET, HEAD, OPTIONS";
+
+/// A response with the given status, headers and (optional) body.
+pub fn respond(status: u16, headers: &Headers, body: Option<&str>) -> Result<Response, JsValue> {
+    let init = ResponseInit::new();
+    init.set_status(status);
+    init.set_headers(headers);
+    Response::new_with_opt_str_and_init(body, &init)
+}
+
+/// Headers of every JSON answer: the type, and no caching (each answer is a
+/// fresh sleep).
+pub fn json_headers() -> Result<Headers, JsValue> {
+    let headers = Headers::new()?;
+    headers.set("Content-Type", "application/json")?;
+    headers.set("Cache-Control", "no-store")?;
+    Ok(headers)
+}
