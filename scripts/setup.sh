@@ -4,15 +4,18 @@
 #   scripts/setup.sh            Rust target, wasm-bindgen CLI, worker-build, npm ci
 #   scripts/setup.sh --browser  ... and Debian's chromium + chromium-driver
 #   scripts/setup.sh --load     ... and Debian's hey (load generator)
+#   scripts/setup.sh --python   ... and .tools/venv with python/requirements.txt
+#                               (Debian's python3-venv when it is missing)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$TOY_ROOT"
 
-want_browser=false want_load=false
+want_browser=false want_load=false want_python=false
 for arg in "$@"; do
   case "$arg" in
     --browser) want_browser=true ;;
     --load) want_load=true ;;
+    --python) want_python=true ;;
     *) echo "setup: unknown option $arg" >&2; exit 2 ;;
   esac
 done
@@ -59,5 +62,20 @@ if $want_browser && ! { command -v chromium && command -v chromedriver; } >/dev/
 fi
 if $want_load && ! command -v hey >/dev/null; then
   apt_install hey
+fi
+# The seed's side of the contrast: Debian's Python (the one python3-venv
+# belongs to), a project-local venv, pinned packages from PyPI.
+venv=.tools/venv
+if $want_python; then
+  if ! /usr/bin/python3 -c 'import ensurepip, venv' 2>/dev/null; then
+    apt_install python3-venv
+  fi
+  if [[ ! -x $venv/bin/python || python/requirements.txt -nt $venv/.installed ]]; then
+    step "python venv in $venv (Flask, Quart, hypercorn; python/requirements.txt)"
+    rm -rf "$venv"
+    /usr/bin/python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check -r python/requirements.txt
+    touch "$venv/.installed"
+  fi
 fi
 exit 0

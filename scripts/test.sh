@@ -3,17 +3,17 @@
 # test host and prints how many tests each one executed. A host that cannot
 # run, or runs no test, fails the command.
 #   scripts/test.sh                 all hosts
-#   scripts/test.sh node browser    only those (names: native workerd wrangler node browser dryrun bench)
+#   scripts/test.sh node browser    only those (names: native python workerd wrangler node browser dryrun bench)
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$TOY_ROOT"
 
-all=(native workerd wrangler node browser dryrun bench)
+all=(native python workerd wrangler node browser dryrun bench)
 hosts=("$@")
 [[ ${#hosts[@]} -gt 0 ]] || hosts=("${all[@]}")
 started=$SECONDS
 
-scripts/setup.sh --browser --load || { echo "test: set-up failed" >&2; exit 1; }
+scripts/setup.sh --browser --load --python || { echo "test: set-up failed" >&2; exit 1; }
 echo "[test] building the release worker (build/) and the test worker with /__panic (build-test/)"
 scripts/build.sh || exit 1
 scripts/build.sh --out-dir build-test --features entry,test-routes || exit 1
@@ -56,6 +56,7 @@ run_host() {
 for host in "${hosts[@]}"; do
   case "$host" in
     native)   run_host "native" cargo test --no-fail-fast --lib --test contrast ;;
+    python)   run_host "python" cargo test --test python_seed ;;
     workerd)  run_host "workerd" cargo test --no-fail-fast --test workerd --test hostile --test aborts ;;
     wrangler) run_host "wrangler" cargo test --test wrangler_dev ;;
     node)     run_host "node" cargo test "${wasm[@]}" --test node ;;

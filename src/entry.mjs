@@ -8,13 +8,20 @@
 // instance and never settle, and workerd eventually sends a plain-text 500
 // ("code had hung"). The guard answers each of them at once with the same
 // JSON error shape as src/error.rs.
+//
+// The "error" event runs in the context of the request that panicked, and
+// workerd refuses a Response made there for another request ("Cannot perform
+// I/O on behalf of a different request"). So the event only wakes each
+// waiting request with a plain marker, and each one builds its own 500.
 import Shim from "../build/index.js";
 
 const pending = new Set();
 
+const PANICKED = Symbol("panicked");
+
 addEventListener("error", (event) => {
   if (event.error instanceof WebAssembly.RuntimeError) {
-    for (const fail of pending) fail();
+    for (const wake of pending) wake(PANICKED);
     pending.clear();
   }
 });
@@ -29,15 +36,17 @@ function internalError() {
 
 export default class Toy extends Shim {
   async fetch(request) {
-    let fail;
-    const aborted = new Promise((resolve) => {
-      fail = () => resolve(internalError());
+    let wake;
+    const panicked = new Promise((resolve) => {
+      wake = resolve;
     });
-    pending.add(fail);
+    pending.add(wake);
     try {
-      return await Promise.race([super.fetch(request), aborted]);
+      const response = await Promise.race([super.fetch(request), panicked]);
+      // Built here, in this request's own context.
+      return response === PANICKED ? internalError() : response;
     } finally {
-      pending.delete(fail);
+      pending.delete(wake);
     }
   }
 }

@@ -197,4 +197,11 @@ fn a_panic_answers_every_request_in_flight_at_once_with_the_json_500() {
         "{}",
         server.log()
     );
+    // Nothing else went wrong on the way: no uncaught exception, no
+    // response refused for being made in another request's context.
+    let log = server.log();
+    assert!(
+        !log.contains("Uncaught") && !log.contains("different request"),
+        "{log}"
+    );
 }

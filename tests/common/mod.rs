@@ -86,6 +86,21 @@ impl Drop for Scratch {
     }
 }
 
+/// `file` relative to `dir`, both inside the project: workerd reads `embed`
+/// paths relative to its config and refuses absolute ones.
+fn relative(dir: &Path, file: &Path) -> PathBuf {
+    let root = root();
+    let up = dir
+        .strip_prefix(&root)
+        .expect("dir inside the project")
+        .components()
+        .count();
+    let down = file.strip_prefix(&root).expect("file inside the project");
+    let mut path: PathBuf = std::iter::repeat_n("..", up).collect();
+    path.push(down);
+    path
+}
+
 /// A listening socket on 127.0.0.1 whose port the kernel chose. It is handed
 /// to the server process as an inherited file descriptor, so the port is ours
 /// from the moment it is chosen: no other process can take it in between, and
@@ -193,6 +208,7 @@ impl Server {
     fn workerd_modules(modules: &[(&str, PathBuf)], vars: &[(&str, &str)]) -> Server {
         let workerd = root().join("node_modules/@cloudflare/workerd-linux-64/bin/workerd");
         require(&workerd, "make test (npm ci installs workerd)");
+        let scratch = Scratch::new("workerd");
         let modules: Vec<String> = modules
             .iter()
             .map(|(name, path)| {
@@ -203,7 +219,7 @@ impl Server {
                 };
                 format!(
                     "(name = {name:?}, {kind} = embed {:?})",
-                    path.display().to_string()
+                    relative(&scratch.dir, path).display().to_string()
                 )
             })
             .collect();
@@ -230,7 +246,6 @@ const w :Workerd.Worker = (
             flags.join(", "),
             bindings.join(", ")
         );
-        let scratch = Scratch::new("workerd");
         let config_path = scratch.dir.join("workerd.capnp");
         fs::write(&config_path, config).expect("write workerd config");
         let listener = loopback_listener();
@@ -244,34 +259,55 @@ const w :Workerd.Worker = (
         Server::spawn_in(command, listener, scratch)
     }
 
-    /// `wrangler dev` as a user runs it (it builds the worker first). Port 0:
-    /// wrangler picks a free port and reports it ("Ready on http://..."),
-    /// so it runs beside `make dev` and cannot be mistaken for another server.
+    /// `wrangler dev` as a user runs it (it builds the worker first), on the
+    /// port wrangler picks and reports (so it runs beside `make dev`, and
+    /// cannot be mistaken for another server).
     pub fn wrangler_dev() -> Server {
         let root = root();
         let wrangler = root.join("node_modules/.bin/wrangler");
         require(&wrangler, "make test (npm ci installs wrangler)");
-        let scratch = Scratch::new("wrangler");
-        let log = scratch.dir.join("server.log");
         // Same environment as `make dev`: scripts/env.sh puts node 22 first.
         let mut command = Command::new("bash");
         command
             .current_dir(&root)
             .arg("-c")
             .arg("source scripts/env.sh && exec wrangler dev --port 0 --inspector-port 0");
-        let mut server = Server::launch(command, 0, scratch);
-        let deadline = Instant::now() + Duration::from_secs(300);
+        Server::reporting(command, "wrangler", Duration::from_secs(300))
+    }
+
+    /// One of the Python servers in python/ (`seed.py`, `flask_fixed.py`,
+    /// `quart_app.py`) from the project's venv, on the port it picks and
+    /// reports.
+    pub fn python(script: &str) -> Server {
+        let root = root();
+        let python = root.join(".tools/venv/bin/python");
+        require(&python, "scripts/setup.sh --python");
+        let mut command = Command::new(python);
+        command
+            .current_dir(root.join("python"))
+            .arg("-u")
+            .arg(script)
+            .arg("0");
+        Server::reporting(command, script, Duration::from_secs(30))
+    }
+
+    /// Starts `command` and waits for the port it reports in its log
+    /// ("... on http://127.0.0.1:PORT"): wrangler, Werkzeug and hypercorn all
+    /// say so once they listen on the port the system gave them.
+    fn reporting(command: Command, label: &str, wait: Duration) -> Server {
+        let mut server = Server::launch(command, 0, Scratch::new(label));
+        let deadline = Instant::now() + wait;
         server.port = loop {
-            let text = fs::read_to_string(&log).unwrap_or_default();
-            if let Some(port) = ready_port(&text) {
+            let text = server.log();
+            if let Some(port) = reported_port(&text) {
                 break port;
             }
             if let Ok(Some(status)) = server.child.try_wait() {
-                panic!("wrangler dev exited ({status}) before it was ready:\n{text}");
+                panic!("{label} exited ({status}) before it listened:\n{text}");
             }
             assert!(
                 Instant::now() < deadline,
-                "wrangler dev not ready after 300 s:\n{text}"
+                "{label} did not report a port within {wait:?}:\n{text}"
             );
             std::thread::sleep(Duration::from_millis(20));
         };
@@ -338,9 +374,10 @@ const w :Workerd.Worker = (
     }
 }
 
-/// The port in wrangler's "Ready on http://127.0.0.1:PORT" line.
-fn ready_port(log: &str) -> Option<u16> {
-    let rest = log.split("Ready on http://127.0.0.1:").nth(1)?;
+/// The port in a "Ready on http://127.0.0.1:PORT" (wrangler) or "Running on
+/// http://127.0.0.1:PORT" (Werkzeug, hypercorn) line.
+fn reported_port(log: &str) -> Option<u16> {
+    let rest = log.split(" on http://127.0.0.1:").nth(1)?;
     let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
     digits.parse().ok().filter(|&port| port != 0)
 }
