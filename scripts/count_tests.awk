@@ -11,7 +11,7 @@ function flush() {
   printf "%s %d %d %d %s\n", bin, passed, failed, ignored, verdict
   bin = ""
 }
-/^ *(Running|Doc-tests) / {
+/^ +(Running|Doc-tests) / {
   flush()
   bin = ($2 == "unittests") ? $3 : $2
   if ($1 == "Doc-tests") bin = "doctests:" $2

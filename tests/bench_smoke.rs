@@ -1,5 +1,6 @@
 //! A tiny run of the benchmark (one wave of 10 against each worker, 100 ms
-//! sleep) so `make bench` cannot rot unnoticed.
+//! sleep) so `make bench` cannot rot unnoticed, and the benchmark's
+//! statistics, unit-tested.
 //!
 //! Run: `make test`, or `cargo test --test bench_smoke`.
 #![cfg(not(target_arch = "wasm32"))]
@@ -9,6 +10,7 @@ mod common;
 mod support;
 
 use common::Server;
+use support::{Stat, Wave, percentile, summarise};
 
 #[test]
 fn a_wave_of_ten_against_each_worker() {
@@ -36,5 +38,78 @@ fn a_wave_of_ten_against_each_worker() {
         svg.matches("<polyline").count(),
         4,
         "p50 and p99 per server"
+    );
+}
+
+// The statistics the benchmark reports.
+
+fn wave(server: &str, n: usize, cpu: f64, wall: f64) -> Wave {
+    Wave {
+        server: server.into(),
+        n,
+        wall_s: wall,
+        p50_ms: wall * 900.0,
+        p99_ms: wall * 1000.0,
+        errors: 1,
+        cpu_us_per_req: cpu,
+        peak_rss_mib: cpu / 10.0,
+    }
+}
+
+#[test]
+fn stat_is_min_median_max_of_odd_counts() {
+    let s = Stat::of(&[5.0, 1.0, 3.0]);
+    assert_eq!((s.min, s.median, s.max), (1.0, 3.0, 5.0));
+    let s = Stat::of(&[7.0]);
+    assert_eq!((s.min, s.median, s.max), (7.0, 7.0, 7.0));
+    assert_eq!(Stat::of(&[2.0, 9.0, 4.0, 1.0, 100.0]).median, 4.0);
+    assert_eq!(Stat::of(&[1.0, 2.0, 3.0]).show(1), "2.0 (1.0–3.0)");
+}
+
+#[test]
+#[should_panic(expected = "odd number")]
+fn an_even_count_of_repetitions_is_refused() {
+    Stat::of(&[1.0, 2.0]);
+}
+
+#[test]
+fn percentile_is_nearest_rank() {
+    let v: Vec<f64> = (1..=100).map(f64::from).collect();
+    assert_eq!(percentile(&v, 0.5), 50.0);
+    assert_eq!(percentile(&v, 0.99), 99.0);
+    assert_eq!(percentile(&v, 1.0), 100.0);
+    assert_eq!(percentile(&v, 0.0), 1.0);
+    assert!(percentile(&[], 0.5).is_nan());
+}
+
+#[test]
+fn rows_group_by_server_and_n_and_summarise_each_column() {
+    let waves = [
+        wave("a", 10, 300.0, 1.0),
+        wave("b", 10, 100.0, 2.0),
+        wave("a", 10, 100.0, 3.0),
+        wave("a", 10, 200.0, 2.0),
+        wave("a", 20, 50.0, 1.5),
+    ];
+    let rows = summarise(&waves);
+    assert_eq!(rows.len(), 3);
+    let a = &rows[0];
+    assert_eq!((a.server.as_str(), a.n, a.reps, a.errors), ("a", 10, 3, 3));
+    assert_eq!(
+        a.cpu_us_per_req,
+        Stat {
+            min: 100.0,
+            median: 200.0,
+            max: 300.0
+        }
+    );
+    // Columns are summarised independently: the median wall (2.0) comes
+    // from the repetition whose CPU was 200, the median CPU too here,
+    // but wall's max (3.0) is the repetition with the least CPU.
+    assert_eq!(a.wall_s.max, 3.0);
+    assert_eq!((rows[1].server.as_str(), rows[1].n), ("b", 10));
+    assert_eq!(
+        (rows[2].server.as_str(), rows[2].n, rows[2].reps),
+        ("a", 20, 1)
     );
 }

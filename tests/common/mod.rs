@@ -166,11 +166,16 @@ impl Server {
                 )
             })
             .collect();
-        // The main module first: workerd takes the first one as the entry.
-        files.sort_by_key(|path| path.file_name() != Some("index.js".as_ref()));
-        assert!(
-            files.first().and_then(|p| p.file_name()) == Some("index.js".as_ref()),
-            "no index.js in {}",
+        // The main module first (workerd takes the first as the entry): the
+        // bundle's one JavaScript file, named after wrangler.toml's `main`.
+        files.sort_by_key(|path| path.extension().is_some_and(|e| e == "wasm"));
+        let scripts = files
+            .iter()
+            .filter(|p| p.extension().is_some_and(|e| e == "js"));
+        assert_eq!(
+            scripts.count(),
+            1,
+            "want one .js module in {}: {files:?}",
             dir.display()
         );
         let modules: Vec<(&str, PathBuf)> = files
