@@ -61,7 +61,7 @@ impl TimerSpy {
              const spy = { fired: 0, cleared: 0, ids: new Set() };
              g.setTimeout = (cb, t, ...rest) => {
                if (t !== ms) return set(cb, t, ...rest);
-               const id = set((...a) => { spy.fired++; cb(...a); }, t);
+               const id = set((...a) => { spy.fired++; cb(...a); }, t, ...rest);
                spy.ids.add(id);
                return id;
              };
@@ -282,9 +282,9 @@ fn wasm_memory_bytes() -> f64 {
 
 #[wasm_bindgen_test]
 async fn dropped_sleeps_leave_nothing_behind() {
-    // JsFuture keeps its callbacks until its Promise settles; a Sleep that
-    // only cleared its timer would leak them (~100 bytes each). Drop 20 000
-    // and check that wasm memory stays put.
+    // A dropped sleep must give back its slot and leave no callback waiting
+    // in wasm memory (with JsFuture, a Sleep that only cleared its timer
+    // leaked ~100 bytes each). Drop 20 000 and check that memory stays put.
     let drop_many = |n: usize| {
         for _ in 0..n {
             drop(sleep(ms(60_000)));
