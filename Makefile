@@ -3,7 +3,7 @@
 SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
 
-.PHONY: dev test build lint bench soak deploy clean
+.PHONY: dev test build lint bench ablation soak deploy clean
 
 ## Serve GET /toy with wrangler dev on http://127.0.0.1:4567/toy
 dev:
@@ -40,6 +40,12 @@ bench:
 	scripts/build.sh
 	cargo build --release --example tokio_server
 	cargo bench --bench waves
+
+## Where the CPU goes: scratch builds with one cost item removed each, beside the deployed build (loopback, ~5 min)
+ablation:
+	scripts/setup.sh --load
+	scripts/ablation.sh
+	cargo bench --bench ablation
 
 ## Reliability: 5000-request wave, 2000 client aborts, 60 s soak at c=1000 (loopback, ~2 min)
 soak:

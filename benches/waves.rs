@@ -1,16 +1,16 @@
 //! `make bench`: the wasm handler side by side with a plain-JavaScript worker
-//! (bench/js-worker.mjs, the same /toy contract) on bare workerd, and with a
+//! (benches/workers/js-worker.mjs, the same /toy contract) on bare workerd, and with a
 //! native tokio server (examples/tokio_server.rs) as the thread-owned-loop
 //! point of comparison; one wave of N concurrent requests at a time,
 //! loopback only.
 //!
-//! Servers: `wasm` (this worker as deployed), `js` (bench/js-worker.mjs, the
+//! Servers: `wasm` (this worker as deployed), `js` (benches/workers/js-worker.mjs, the
 //! same work in plain JavaScript: the reference), `js-floor`
-//! (bench/js-floor.mjs, sleep then JSON and nothing else) and `tokio`.
+//! (benches/workers/js-floor.mjs, sleep then JSON and nothing else) and `tokio`.
 //! Each wave is repeated an odd number of times (5, or 3 from N=2000),
 //! alternating servers; the table shows median (min–max) per column.
 //! Prints progress and a table, checks the targets, and writes
-//! bench/results.json and bench/latency.svg (shown in the README).
+//! benches/results.json and benches/latency.svg (shown in the README).
 //! Waves: `cargo bench --bench waves -- 1 100 1000 2000 5000` (the default).
 
 #[cfg(not(target_arch = "wasm32"))]
@@ -32,9 +32,9 @@ use common::{Server, agent, get};
 use support::Wave;
 
 #[cfg(not(target_arch = "wasm32"))]
-const JS_WORKER: &str = "bench/js-worker.mjs";
+const JS_WORKER: &str = "benches/workers/js-worker.mjs";
 #[cfg(not(target_arch = "wasm32"))]
-const JS_FLOOR: &str = "bench/js-floor.mjs";
+const JS_FLOOR: &str = "benches/workers/js-floor.mjs";
 
 /// Starts the server called `name` with the given `[vars]`.
 #[cfg(not(target_arch = "wasm32"))]
@@ -181,8 +181,8 @@ fn main() {
         "all_waves": support::json_waves(&all),
         "targets": targets.iter().map(|(name, value, met)| serde_json::json!({"target": name, "value": value, "met": met})).collect::<Vec<_>>(),
     });
-    let json_path = root.join("bench/results.json");
-    let svg_path = root.join("bench/latency.svg");
+    let json_path = root.join("benches/results.json");
+    let svg_path = root.join("benches/latency.svg");
     std::fs::write(
         &json_path,
         serde_json::to_string_pretty(&results).expect("json") + "\n",

@@ -17,7 +17,10 @@ fn a_wave_of_ten_against_each_worker() {
     let vars = [("TOY_SLEEP_MS", "100")];
     let servers = [
         ("wasm", Server::workerd("build", &vars)),
-        ("js", Server::workerd_js("bench/js-worker.mjs", &vars)),
+        (
+            "js",
+            Server::workerd_js("benches/workers/js-worker.mjs", &vars),
+        ),
     ];
     let waves: Vec<_> = servers
         .iter()

@@ -209,8 +209,9 @@ impl Server {
         Server::spawn(command, listener, "tokio")
     }
 
-    /// `modules`: (name in the worker, file). The first is the main module.
-    fn workerd_modules(modules: &[(&str, PathBuf)], vars: &[(&str, &str)]) -> Server {
+    /// Bare workerd serving `modules`: (name in the worker, file); the first
+    /// is the main module.
+    pub fn workerd_modules(modules: &[(&str, PathBuf)], vars: &[(&str, &str)]) -> Server {
         let workerd = root().join("node_modules/@cloudflare/workerd-linux-64/bin/workerd");
         require(&workerd, "make test (npm ci installs workerd)");
         let scratch = Scratch::new("workerd");
