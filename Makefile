@@ -34,16 +34,16 @@ deploy: build
 clean:
 	rm -rf build build-test dist target/e2e .wrangler
 
-## Benchmark: wasm vs plain-JS worker on bare workerd (and native tokio), waves of 1..5000 (loopback, ~5 min)
+## Benchmark: wasm vs plain-JS workers on bare workerd, native tokio, the Python seed and its fixes; waves of 1..5000 (loopback, ~10 min)
 bench:
-	scripts/setup.sh --load
+	scripts/setup.sh --load --python
 	scripts/build.sh
 	cargo build --release --example tokio_server
 	cargo bench --bench waves
 
 ## Where the CPU goes: scratch builds with one cost item removed each, beside the deployed build (loopback, ~5 min)
 ablation:
-	scripts/setup.sh --load
+	scripts/setup.sh --load --worker-build
 	scripts/ablation.sh
 	cargo bench --bench ablation
 

@@ -29,16 +29,16 @@ fn main() {}
 const VARIANTS: &[(&str, &str)] = &[
     (
         "as-deployed",
-        "src/entry.mjs + worker-build shim + wasm, as shipped",
+        "src/entry.mjs + wasm-bindgen glue + wasm, as shipped",
     ),
     ("no-guard", "without src/entry.mjs's panic guard"),
     (
-        "no-shim",
-        "wasm-bindgen glue called directly: no Proxy shim, no guard",
+        "queue-microtask",
+        "futures' wake-ups via workerd's queueMicrotask, not Promise jobs",
     ),
     (
-        "promise-jobs",
-        "no-shim, futures' microtasks via Promise.then, not queueMicrotask",
+        "worker-build",
+        "worker-build's Proxy shim under the old guard, as before",
     ),
     (
         "jsfuture",

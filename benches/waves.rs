@@ -6,7 +6,9 @@
 //!
 //! Servers: `wasm` (this worker as deployed), `js` (benches/workers/js-worker.mjs, the
 //! same work in plain JavaScript: the reference), `js-floor`
-//! (benches/workers/js-floor.mjs, sleep then JSON and nothing else) and `tokio`.
+//! (benches/workers/js-floor.mjs, sleep then JSON and nothing else), `tokio`,
+//! and the seed's side from python/: `flask-fixed` (a loop per request
+//! thread), `quart` (one loop hypercorn owns) and `seed` (fails: its errors).
 //! Each wave is repeated an odd number of times (5, or 3 from N=2000),
 //! alternating servers; the table shows median (min–max) per column.
 //! Prints progress and a table, checks the targets, and writes
@@ -44,12 +46,41 @@ fn start(name: &str, vars: &[(&str, &str)]) -> Server {
         "js" => Server::workerd_js(JS_WORKER, vars),
         "js-floor" => Server::workerd_js(JS_FLOOR, vars),
         "tokio" => Server::tokio_example(vars),
+        "flask-fixed" => Server::python_with("flask_fixed.py", vars),
+        "quart" => Server::python_with("quart_app.py", vars),
+        "seed" => Server::python_with("seed.py", vars),
         _ => unreachable!("unknown server {name}"),
     }
 }
 
 #[cfg(not(target_arch = "wasm32"))]
-const SERVERS: [&str; 4] = ["wasm", "js", "js-floor", "tokio"];
+const SERVERS: [&str; 7] = [
+    "wasm",
+    "js",
+    "js-floor",
+    "tokio",
+    "flask-fixed",
+    "quart",
+    "seed",
+];
+
+/// The Python servers sleep a fixed second (python/): no start-up timing.
+#[cfg(not(target_arch = "wasm32"))]
+fn is_python(server: &str) -> bool {
+    matches!(server, "flask-fixed" | "quart" | "seed")
+}
+
+/// Whether `server` takes part in waves of `n`: the Python servers skip
+/// 2000 (the wasm-vs-JS targets' extra size), and the seed, which fails every
+/// request at once, only shows its error count up to 1000.
+#[cfg(not(target_arch = "wasm32"))]
+fn takes_part(server: &str, n: usize) -> bool {
+    match server {
+        "flask-fixed" | "quart" => n != 2000,
+        "seed" => n <= 1000,
+        _ => true,
+    }
+}
 
 #[cfg(not(target_arch = "wasm32"))]
 fn main() {
@@ -70,11 +101,11 @@ fn main() {
     println!("[bench]   Total Upload {total_kib} KiB / gzip {gzip_kib} KiB");
 
     // Time from process start to the first 200, with no sleep to wait on:
-    // 5 alternating repetitions per server.
+    // 5 alternating repetitions per server (not the Python ones).
     let zero = [("TOY_SLEEP_MS", "0")];
     let mut ttfr: Vec<(&str, Vec<f64>)> = SERVERS.iter().map(|s| (*s, Vec::new())).collect();
     for _ in 0..5 {
-        for (name, samples) in &mut ttfr {
+        for (name, samples) in ttfr.iter_mut().filter(|(name, _)| !is_python(name)) {
             let (_, took) = support::time_to_first_response(
                 || start(name, &zero),
                 |server: &Server| {
@@ -87,6 +118,7 @@ fn main() {
     }
     let ttfr: Vec<(&str, support::Stat)> = ttfr
         .iter()
+        .filter(|(_, samples)| !samples.is_empty())
         .map(|(name, samples)| (*name, support::Stat::of(samples)))
         .collect();
     for (name, stat) in &ttfr {
@@ -106,8 +138,9 @@ fn main() {
         .map(|name| (*name, start(name, &[])))
         .collect();
     for (name, server) in &servers {
-        // Warm: instantiate the isolate before measuring.
-        assert_eq!(get(&agent(), &server.url("/toy")).status, 200, "{name}");
+        // Warm: instantiate the isolate before measuring (the seed only fails).
+        let want = if *name == "seed" { 500 } else { 200 };
+        assert_eq!(get(&agent(), &server.url("/toy")).status, want, "{name}");
     }
     let mut all: Vec<Wave> = Vec::new();
     for &n in &sizes {
@@ -115,7 +148,7 @@ fn main() {
         // noise hit all alike and the median is one real run.
         let reps = if n >= 2000 { 3 } else { 5 };
         for rep in 1..=reps {
-            for (name, server) in &servers {
+            for (name, server) in servers.iter().filter(|(name, _)| takes_part(name, n)) {
                 let wave = support::wave(name, server.pid(), &server.url("/toy"), n);
                 println!(
                     "[bench] {name:<8} N={n:<5} rep {rep}/{reps}  wall {:.3} s  p50 {:.1} ms  p99 {:.1} ms  errors {}  CPU {:.1} us/req  peak RSS {:.1} MiB",

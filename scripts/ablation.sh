@@ -7,10 +7,12 @@ source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$TOY_ROOT"
 out=target/ablation
 rm -rf "$out"; mkdir -p "$out"
-features=(--enable-mutable-globals --enable-sign-ext --enable-nontrapping-float-to-int
-  --enable-bulk-memory --enable-multivalue --enable-reference-types --enable-exception-handling)
+# The commit whose worker-build pipeline the variant puts back, and the one
+# with the leaner timer adapter that was tried and measured.
+before=5001b69
+shared=3ab35b4
 
-# bundle NAME ENTRY WASM: one main.js (the entry and everything it imports) + the wasm.
+# bundle NAME ENTRY WASM: one main.js (the entry and all it imports) + the wasm.
 bundle() {
   mkdir -p "$out/$1"
   esbuild --bundle "$2" --format=esm --minify --log-level=warning \
@@ -18,45 +20,47 @@ bundle() {
   cp "$3" "$out/$1/index_bg.wasm"
 }
 
-# scratch NAME: a copy of the crate to change one thing in (shared target dir).
+# scratch NAME: a copy of the crate to change one thing in.
 scratch() {
   local d=$out/crate-$1
   mkdir -p "$d"
-  cp -r Cargo.toml Cargo.lock src benches tests examples "$d/"
+  cp -r Cargo.toml Cargo.lock src benches tests examples scripts "$d/"
   echo "$d"
 }
 
-# build_scratch NAME DIR: worker-build in the copy, stripped like scripts/build.sh.
+# build_scratch NAME DIR: scripts/build.sh in the copy (shared cargo target).
 build_scratch() {
-  (cd "$2" && CARGO_TARGET_DIR="$TOY_ROOT/$out/cargo" worker-build --release --features entry >/dev/null 2>&1)
-  wasm-opt "$2/build/index_bg.wasm" --strip-debug "${features[@]}" -o "$2/build/index_bg.wasm"
+  (cd "$2" && CARGO_TARGET_DIR="$TOY_ROOT/$out/cargo" bash scripts/build.sh >/dev/null)
   bundle "$1" "$2/src/entry.mjs" "$2/build/index_bg.wasm"
 }
 
-echo "[ablation] as-deployed: src/entry.mjs over worker-build's output"
-scripts/build.sh >/dev/null 2>&1
+echo "[ablation] as-deployed"
+scripts/build.sh >/dev/null
 bundle as-deployed src/entry.mjs build/index_bg.wasm
 
-echo "[ablation] no-guard: worker-build's shim alone, without src/entry.mjs"
-bundle no-guard build/index.js build/index_bg.wasm
+echo "[ablation] no-guard: src/entry.mjs without the panic guard"
+bundle no-guard benches/workers/entry-no-guard.mjs build/index_bg.wasm
 
-echo "[ablation] no-shim: wasm-bindgen's glue called directly (no Proxy shim, no guard)"
-raw=$out/raw
-wasm-bindgen --target module --out-name index --no-typescript \
-  --experimental-reset-state-function --force-enable-abort-handler \
-  --out-dir "$raw" target/wasm32-unknown-unknown/release/toy_edge.wasm
-wasm-opt -O "${features[@]}" "$raw/index_bg.wasm" -o "$raw/index_bg.wasm"
-sed -i 's/^import source /import /' "$raw/index.js"
-cp benches/workers/raw-entry.mjs benches/workers/raw-entry-promise-jobs.mjs "$raw/"
-bundle no-shim "$raw/raw-entry.mjs" "$raw/index_bg.wasm"
+echo "[ablation] promise-jobs: futures' wake-ups as Promise jobs, not workerd's queueMicrotask"
+d=$(scratch promise-jobs)
+sed -i 's|^import \* as wasm from "../build/index.js";$|&\nconst resolved = Promise.resolve();\nglobalThis.queueMicrotask = (callback) => { resolved.then(callback); };|' "$d/src/entry.mjs"
+grep -q 'globalThis.queueMicrotask =' "$d/src/entry.mjs"
+cp -r build "$d/"
+bundle promise-jobs "$d/src/entry.mjs" build/index_bg.wasm
 
-echo "[ablation] promise-jobs: no-shim, microtasks via a resolved Promise, not queueMicrotask"
-bundle promise-jobs "$raw/raw-entry-promise-jobs.mjs" "$raw/index_bg.wasm"
+echo "[ablation] worker-build: its Proxy shim and packaging, under the old guard ($before)"
+d=$(scratch worker-build)
+git show "$before:src/entry.mjs" > "$d/src/entry.mjs"
+(cd "$d" && CARGO_TARGET_DIR="$TOY_ROOT/$out/cargo" worker-build --release --features entry >/dev/null 2>&1)
+wasm-opt "$d/build/index_bg.wasm" --strip-debug -o "$d/build/index_bg.wasm" \
+  --enable-mutable-globals --enable-sign-ext --enable-nontrapping-float-to-int \
+  --enable-bulk-memory --enable-multivalue --enable-reference-types --enable-exception-handling
+bundle worker-build "$d/src/entry.mjs" "$d/build/index_bg.wasm"
 
-echo "[ablation] jsfuture: the timer awaited through wasm_bindgen_futures::JsFuture (before)"
-d=$(scratch jsfuture)
-git show b038820:src/timer.rs > "$d/src/timer.rs"
-build_scratch jsfuture "$d"
+echo "[ablation] shared-callback: the timer woken by one shared callback, not JsFuture ($shared)"
+d=$(scratch shared-callback)
+git show "$shared:src/timer.rs" > "$d/src/timer.rs"
+build_scratch shared-callback "$d"
 
 echo "[ablation] no-abort-listener: a plain sleep, request.signal not watched"
 d=$(scratch no-abort-listener)
@@ -64,10 +68,8 @@ sed -i 's/timer::sleep_or_abort(duration, &req.signal())/timer::sleep(duration)/
 grep -q 'timer::sleep(duration)' "$d/src/app.rs"
 build_scratch no-abort-listener "$d"
 
-echo "[ablation] no-server-timing: no Server-Timing header (no formatting, no string crossing)"
+echo "[ablation] no-server-timing: no Server-Timing header"
 d=$(scratch no-server-timing)
-sed -i '/headers.set("Server-Timing"/d' "$d/src/app.rs"
-! grep -q 'Server-Timing", &server_timing' "$d/src/app.rs"
+sed -i 's/headers.set("Server-Timing", &server_timing(slept_ms))?;/let _ = slept_ms;/' "$d/src/app.rs"
+! grep -q '"Server-Timing", &server_timing' "$d/src/app.rs"
 build_scratch no-server-timing "$d"
-
-ls "$out"

@@ -1,31 +1,48 @@
 #!/usr/bin/env bash
-# Builds the release worker into build/ (index.js shim + index_bg.wasm).
-# Also wrangler.toml's [build] command, so `wrangler dev` and `make build`
-# build the same way. Extra arguments go to worker-build, e.g.
+# Builds the worker into build/: index.js (wasm-bindgen's glue, bundled) and
+# index_bg.wasm. src/entry.mjs, the worker's main module, imports them. Also
+# wrangler.toml's [build] command, so `wrangler dev` and `make build` build
+# the same way.
+#   scripts/build.sh                                   release worker into build/
 #   scripts/build.sh --out-dir build-test --features entry,test-routes
+#
+# What worker-build would do, minus its entry shim (a Proxy per request, which
+# cost CPU and memory per request: README, "Where the microseconds go"):
+# cargo, then wasm-bindgen with panic recovery (the instance can be reset
+# after a wasm abort), then wasm-opt, then esbuild for the glue's snippets.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$TOY_ROOT"
-if [[ $# -eq 0 ]]; then
-  set -- --features entry
-fi
-out=build
-args=("$@")
-for i in "${!args[@]}"; do
-  [[ ${args[$i]} == --out-dir ]] && out=${args[$((i + 1))]}
+out=build features=entry
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --out-dir) out=$2; shift 2 ;;
+    --features) features=$2; shift 2 ;;
+    *) echo "build: unknown option $1" >&2; exit 2 ;;
+  esac
 done
 
-worker-build --release "$@"
-
-# worker-build keeps the wasm name section on purpose (wasm-opt --debuginfo)
-# so stack traces name Rust functions. It is a quarter of the module (~50 KB,
-# ~13 KiB gzip); drop it. Panics are still logged with their message. Same
-# feature set as worker-build's own wasm-opt pass, and no optimisation, so
-# nothing is re-encoded in a way workerd would not load.
-wasm="$out/index_bg.wasm"
-wasm-opt "$wasm" --strip-debug \
+cargo build --quiet --release --target wasm32-unknown-unknown --features "$features"
+wasm_in="${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/release/toy_edge.wasm"
+staging="$out/.staging"
+rm -rf "$staging"; mkdir -p "$staging"
+# --target module imports the wasm as a module (workerd and wrangler compile
+# it once); the two flags let src/entry.mjs re-initialise the instance after
+# a panic aborts it.
+wasm-bindgen --target module --out-name index --no-typescript \
+  --experimental-reset-state-function --force-enable-abort-handler \
+  --out-dir "$staging" "$wasm_in"
+# Same feature set worker-build passes (nothing workerd cannot load). No
+# --debuginfo: the name section is a quarter of the module; panics are still
+# logged with their message.
+wasm-opt -O "$staging/index_bg.wasm" -o "$out/index_bg.wasm" \
   --enable-mutable-globals --enable-sign-ext --enable-nontrapping-float-to-int \
   --enable-bulk-memory --enable-multivalue --enable-reference-types \
-  --enable-exception-handling -o "$wasm.stripped"
-mv "$wasm.stripped" "$wasm"
-echo "[build] $wasm: $(wc -c < "$wasm") bytes, $(gzip -9c "$wasm" | wc -c) gzip"
+  --enable-exception-handling
+# One file for the glue and its inline snippets; the wasm stays a module of
+# its own. workerd and wrangler take a plain `import` of a .wasm module.
+esbuild --bundle "$staging/index.js" --format=esm --minify --log-level=warning \
+  --external:./index_bg.wasm --outfile="$out/index.js"
+sed -i 's/import source /import /' "$out/index.js"
+rm -rf "$staging"
+echo "[build] $out/index_bg.wasm: $(wc -c < "$out/index_bg.wasm") bytes, $(gzip -9c "$out/index_bg.wasm" | wc -c) gzip"

@@ -4,9 +4,11 @@
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export TOY_ROOT="$root"
 # Project-local tools first: node@22 (wrangler needs >= 22.12), wrangler,
-# wasm-opt, esbuild, workerd from npm; wasm-bindgen and worker-build from cargo.
+# wasm-opt, esbuild, workerd from npm; wasm-bindgen (and, for `make ablation`
+# only, worker-build) from cargo.
 export PATH="$root/node_modules/.bin:$root/.tools/bin:$PATH"
-# worker-build would download these from GitHub; point it at the local ones.
+# worker-build (`make ablation` only) would download these from GitHub;
+# point it at the local ones.
 export WASM_BINDGEN_BIN="$root/.tools/bin/wasm-bindgen"
 export WASM_OPT_BIN="$root/node_modules/.bin/wasm-opt"
 export ESBUILD_BIN="$root/node_modules/.bin/esbuild"

@@ -1,29 +1,36 @@
-// The worker's main module (wrangler.toml `main`): worker-build's shim, plus
-// a guard for Rust panics.
+// The worker's main module (wrangler.toml `main`): hands each request to the
+// Rust handler (build/index.js, wasm-bindgen's glue over the wasm) and
+// guards against Rust panics. Built by scripts/build.sh.
 //
-// Rust panics abort the wasm instance (panic=abort; unwinding needs nightly).
-// workers-rs 0.8 already recovers: its panic hook logs the message and the
-// shim re-initialises the instance on the next request. What it cannot do is
-// answer the requests that were in flight: their promises live in the dead
-// instance and never settle, and workerd eventually sends a plain-text 500
-// ("code had hung"). The guard answers each of them at once with the same
-// JSON error shape as src/error.rs.
-//
-// The "error" event runs in the context of the request that panicked, and
-// workerd refuses a Response made there for another request ("Cannot perform
-// I/O on behalf of a different request"). So the event only wakes each
-// waiting request with a plain marker, and each one builds its own 500.
-import Shim from "../build/index.js";
+// A Rust panic aborts the wasm instance (panic=abort; unwinding needs
+// nightly). The `worker` crate's panic hook logs the message and sets
+// `criticalError` on `globalThis.__worker_init_state`; the next request
+// re-initialises the instance. The requests that were in flight cannot be
+// finished by the dead instance, so they are answered at once with the same
+// JSON 500 as src/error.rs. A panic is seen where it happens, in the panic
+// hook's write to `criticalError`, in the panicking request's context; a
+// Response made there for another request would be refused ("Cannot perform
+// I/O on behalf of a different request"), so each waiting request is woken
+// with a plain marker and builds its own 500.
+import * as wasm from "../build/index.js";
 
-const pending = new Set();
-
+const state = globalThis.__worker_init_state;
 const PANICKED = Symbol("panicked");
 
-addEventListener("error", (event) => {
-  if (event.error instanceof WebAssembly.RuntimeError) {
-    for (const wake of pending) wake(PANICKED);
-    pending.clear();
-  }
+// Wakes each request in flight, by a Promise it made itself: workerd runs a
+// Promise's continuations only in the context of the request that made it.
+const waiting = new Set();
+
+let critical = state.criticalError;
+Object.defineProperty(state, "criticalError", {
+  get: () => critical,
+  set(value) {
+    critical = value;
+    if (value) {
+      for (const wake of waiting) wake(PANICKED);
+      waiting.clear();
+    }
+  },
 });
 
 function internalError() {
@@ -34,19 +41,28 @@ function internalError() {
   });
 }
 
-export default class Toy extends Shim {
-  async fetch(request) {
+export default {
+  async fetch(request, env, ctx) {
+    if (critical) {
+      wasm.__wbg_reset_state();
+      critical = false;
+    }
     let wake;
     const panicked = new Promise((resolve) => {
       wake = resolve;
     });
-    pending.add(wake);
+    waiting.add(wake);
+    let response;
     try {
-      const response = await Promise.race([super.fetch(request), panicked]);
-      // Built here, in this request's own context.
-      return response === PANICKED ? internalError() : response;
+      response = await Promise.race([wasm.fetch(request, env, ctx), panicked]);
+    } catch (error) {
+      // A trap during the synchronous part of the call.
+      if (!critical) throw error;
+      response = PANICKED;
     } finally {
-      pending.delete(wake);
+      waiting.delete(wake);
     }
-  }
-}
+    // Built here, in this request's own context.
+    return response === PANICKED ? internalError() : response;
+  },
+};

@@ -264,54 +264,57 @@ pub fn json_waves(waves: &[Wave]) -> serde_json::Value {
         .collect()
 }
 
-/// An SVG chart of median p50 (solid) and p99 (dashed) latency against
-/// concurrency (log scale), one colour per server.
+/// Colour of a server in the charts, by family: host-provided loop (blues),
+/// thread-owned loop in Rust (green), thread-owned loop in Python (oranges).
+fn colour(server: &str) -> &'static str {
+    match server {
+        "wasm" => "#1864ab",
+        "js" => "#4dabf7",
+        "js-floor" => "#a5d8ff",
+        "tokio" => "#2f9e44",
+        "flask-fixed" => "#e8590c",
+        "quart" => "#f59f00",
+        "seed" => "#c92a2a",
+        _ => "#868e96",
+    }
+}
+
+/// An SVG chart: median p50 (solid) and p99 (dashed) latency against
+/// concurrency (log scale) for every server that answered, and beside it,
+/// CPU per request and peak RSS at the largest N up to 1000, as bars.
 pub fn svg(rows: &[Row], title: &str) -> String {
-    let waves: Vec<Wave> = rows
-        .iter()
-        .map(|r| Wave {
-            server: r.server.clone(),
-            n: r.n,
-            wall_s: r.wall_s.median,
-            p50_ms: r.p50_ms.median,
-            p99_ms: r.p99_ms.median,
-            errors: r.errors,
-            cpu_us_per_req: r.cpu_us_per_req.median,
-            peak_rss_mib: r.peak_rss_mib.median,
-        })
-        .collect();
-    let waves = &waves[..];
-    const W: f64 = 640.0;
-    const H: f64 = 360.0;
+    const W: f64 = 980.0;
+    const H: f64 = 400.0;
     const L: f64 = 70.0;
-    const R: f64 = 130.0;
-    const T: f64 = 40.0;
+    const PLOT_R: f64 = 540.0;
+    const T: f64 = 46.0;
     const B: f64 = 50.0;
-    let colours = ["#d9480f", "#1971c2", "#2f9e44", "#7048e8"];
-    let max_n = waves.iter().map(|w| w.n).max().unwrap_or(1).max(10) as f64;
-    let max_ms = waves
+    let answered: Vec<&Row> = rows.iter().filter(|r| r.errors < r.n * r.reps).collect();
+    let max_n = rows.iter().map(|r| r.n).max().unwrap_or(1).max(10) as f64;
+    let max_ms = answered
         .iter()
-        .map(|w| w.p99_ms)
+        .map(|r| r.p99_ms.median)
         .filter(|v| v.is_finite())
         .fold(1.0, f64::max);
     let top_ms = (max_ms / 250.0).ceil() * 250.0;
-    let x = |n: usize| L + (n.max(1) as f64).log10() / max_n.log10() * (W - L - R);
+    let x = |n: usize| L + (n.max(1) as f64).log10() / max_n.log10() * (PLOT_R - L);
     let y = |ms: f64| H - B - ms / top_ms * (H - T - B);
     let mut out = format!(
-        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" viewBox="0 0 {W} {H}" font-family="sans-serif" font-size="12">
+        r##"<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" viewBox="0 0 {W} {H}" font-family="sans-serif" font-size="12">
 <rect width="100%" height="100%" fill="white"/>
 <text x="{}" y="22" text-anchor="middle" font-size="14">{title}</text>
-<line x1="{L}" y1="{}" x2="{}" y2="{}" stroke="black"/>
+<text x="{}" y="38" text-anchor="middle" fill="#555">blue: host-provided loop (wasm, JS) · green: thread-owned, Rust (tokio) · orange: thread-owned, Python</text>
+<line x1="{L}" y1="{}" x2="{PLOT_R}" y2="{}" stroke="black"/>
 <line x1="{L}" y1="{T}" x2="{L}" y2="{}" stroke="black"/>
 <text x="{}" y="{}" text-anchor="middle">concurrent requests in one wave (log scale)</text>
-<text x="16" y="{}" transform="rotate(-90 16 {})" text-anchor="middle">latency (ms)</text>
-"#,
+<text x="16" y="{}" transform="rotate(-90 16 {})" text-anchor="middle">latency (ms), p50 solid, p99 dashed</text>
+"##,
+        W / 2.0,
         W / 2.0,
         H - B,
-        W - R,
         H - B,
         H - B,
-        (L + W - R) / 2.0,
+        (L + PLOT_R) / 2.0,
         H - 12.0,
         H / 2.0,
         H / 2.0
@@ -319,14 +322,13 @@ pub fn svg(rows: &[Row], title: &str) -> String {
     for step in 0..=4 {
         let ms = top_ms * step as f64 / 4.0;
         out += &format!(
-            "<line x1=\"{L}\" y1=\"{0}\" x2=\"{1}\" y2=\"{0}\" stroke=\"#ddd\"/><text x=\"{2}\" y=\"{3}\" text-anchor=\"end\">{ms:.0}</text>\n",
+            "<line x1=\"{L}\" y1=\"{0}\" x2=\"{PLOT_R}\" y2=\"{0}\" stroke=\"#ddd\"/><text x=\"{1}\" y=\"{2}\" text-anchor=\"end\">{ms:.0}</text>\n",
             y(ms),
-            W - R,
             L - 6.0,
             y(ms) + 4.0
         );
     }
-    let mut ns: Vec<usize> = waves.iter().map(|w| w.n).collect();
+    let mut ns: Vec<usize> = rows.iter().map(|r| r.n).collect();
     ns.sort_unstable();
     ns.dedup();
     for &n in &ns {
@@ -336,39 +338,86 @@ pub fn svg(rows: &[Row], title: &str) -> String {
             H - B + 16.0
         );
     }
-    let mut servers: Vec<&str> = waves.iter().map(|w| w.server.as_str()).collect();
-    servers.sort_unstable();
-    servers.dedup();
-    for (i, server) in servers.iter().enumerate() {
-        let colour = colours[i % colours.len()];
-        let rows: Vec<&Wave> = waves.iter().filter(|w| w.server == *server).collect();
-        for (dash, pick) in [("", 0), ("stroke-dasharray=\"6 4\"", 1)] {
-            let points: Vec<String> = rows
+    let mut servers: Vec<&str> = Vec::new();
+    for r in rows {
+        if !servers.contains(&r.server.as_str()) {
+            servers.push(&r.server);
+        }
+    }
+    for server in &servers {
+        let colour = colour(server);
+        let line: Vec<&&Row> = answered.iter().filter(|r| r.server == *server).collect();
+        for (dash, p99) in [("", false), ("stroke-dasharray=\"6 4\"", true)] {
+            let points: Vec<String> = line
                 .iter()
-                .map(|w| {
-                    let ms = if pick == 0 { w.p50_ms } else { w.p99_ms };
-                    format!("{:.1},{:.1}", x(w.n), y(ms))
+                .map(|r| {
+                    let ms = if p99 {
+                        r.p99_ms.median
+                    } else {
+                        r.p50_ms.median
+                    };
+                    format!("{:.1},{:.1}", x(r.n), y(ms))
                 })
                 .collect();
+            if points.is_empty() {
+                continue;
+            }
             out += &format!(
                 "<polyline fill=\"none\" stroke=\"{colour}\" stroke-width=\"2\" {dash} points=\"{}\"/>\n",
                 points.join(" ")
             );
-            for point in &points {
-                let (cx, cy) = point.split_once(',').unwrap_or_default();
-                out += &format!("<circle cx=\"{cx}\" cy=\"{cy}\" r=\"3\" fill=\"{colour}\"/>\n");
-            }
         }
-        let ly = T + 10.0 + 36.0 * i as f64;
+    }
+    // Bars: CPU per request and peak RSS at the largest N up to 1000.
+    let bar_n = ns.iter().copied().filter(|&n| n <= 1000).max().unwrap_or(0);
+    let at: Vec<&Row> = servers
+        .iter()
+        .filter_map(|s| rows.iter().find(|r| r.server == *s && r.n == bar_n))
+        .collect();
+    let panels = [
+        (
+            "CPU per request (µs)",
+            600.0,
+            at.iter()
+                .map(|r| r.cpu_us_per_req.median)
+                .collect::<Vec<_>>(),
+        ),
+        (
+            "peak RSS (MiB)",
+            790.0,
+            at.iter().map(|r| r.peak_rss_mib.median).collect::<Vec<_>>(),
+        ),
+    ];
+    for (label, left, values) in &panels {
+        let width = 170.0;
+        let top = values.iter().copied().fold(1.0, f64::max);
+        let step = (H - T - B - 20.0) / at.len().max(1) as f64;
         out += &format!(
-            "<line x1=\"{0}\" y1=\"{ly}\" x2=\"{1}\" y2=\"{ly}\" stroke=\"{colour}\" stroke-width=\"2\"/><text x=\"{2}\" y=\"{3}\">{server} p50</text>\n\
-             <line x1=\"{0}\" y1=\"{4}\" x2=\"{1}\" y2=\"{4}\" stroke=\"{colour}\" stroke-width=\"2\" stroke-dasharray=\"6 4\"/><text x=\"{2}\" y=\"{5}\">{server} p99</text>\n",
-            W - R + 10.0,
-            W - R + 34.0,
-            W - R + 40.0,
-            ly + 4.0,
-            ly + 16.0,
-            ly + 20.0
+            "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{label}, N={bar_n}</text>\n",
+            left + width / 2.0,
+            T + 6.0
+        );
+        for (i, (row, value)) in at.iter().zip(values).enumerate() {
+            let top_y = T + 16.0 + step * i as f64;
+            let length = value / top * (width - 50.0);
+            out += &format!(
+                "<rect x=\"{left}\" y=\"{top_y:.1}\" width=\"{length:.1}\" height=\"{:.1}\" fill=\"{}\"/><text x=\"{:.1}\" y=\"{:.1}\">{value:.0}</text>\n",
+                step * 0.7,
+                colour(&row.server),
+                left + length + 4.0,
+                top_y + step * 0.5
+            );
+        }
+    }
+    // Legend, under the bars.
+    for (i, server) in servers.iter().enumerate() {
+        let lx = 600.0 + 125.0 * (i % 3) as f64;
+        let ly = H - 34.0 + 16.0 * (i / 3) as f64;
+        out += &format!(
+            "<rect x=\"{lx}\" y=\"{}\" width=\"12\" height=\"10\" fill=\"{}\"/><text x=\"{}\" y=\"{ly}\">{server}</text>\n",
+            ly - 9.0,
+            colour(server),
+            lx + 16.0
         );
     }
     out + "</svg>\n"

@@ -285,6 +285,11 @@ const w :Workerd.Worker = (
     /// `quart_app.py`) from the project's venv, on the port it picks and
     /// reports.
     pub fn python(script: &str) -> Server {
+        Server::python_with(script, &[])
+    }
+
+    /// [`Server::python`] with environment variables.
+    pub fn python_with(script: &str, vars: &[(&str, &str)]) -> Server {
         let root = root();
         let python = root.join(".tools/venv/bin/python");
         require(&python, "scripts/setup.sh --python");
@@ -293,7 +298,8 @@ const w :Workerd.Worker = (
             .current_dir(root.join("python"))
             .arg("-u")
             .arg(script)
-            .arg("0");
+            .arg("0")
+            .envs(vars.iter().copied());
         Server::reporting(command, script, Duration::from_secs(30))
     }
 

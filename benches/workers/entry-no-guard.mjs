@@ -1,7 +1,7 @@
-// Ablation variant (`make ablation`): the wasm-bindgen glue called directly,
-// without worker-build's Proxy shim and without src/entry.mjs's guard; the
-// instance is still re-initialised after a panic.
-import * as wasm from "./index.js";
+// Ablation variant (`make ablation`): src/entry.mjs without its panic guard
+// (the per-request Promise, race and bookkeeping); the instance is still
+// re-initialised after a panic.
+import * as wasm from "../../build/index.js";
 
 const state = globalThis.__worker_init_state;
 
