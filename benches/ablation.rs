@@ -33,16 +33,16 @@ const VARIANTS: &[(&str, &str)] = &[
     ),
     ("no-guard", "without src/entry.mjs's panic guard"),
     (
-        "queue-microtask",
-        "futures' wake-ups via workerd's queueMicrotask, not Promise jobs",
+        "promise-jobs",
+        "futures' wake-ups as Promise jobs, not queueMicrotask",
     ),
     (
         "worker-build",
-        "worker-build's Proxy shim under the old guard, as before",
+        "worker-build's Proxy shim and packaging, as before",
     ),
     (
-        "jsfuture",
-        "timer awaited through JsFuture (two closures per sleep), as before",
+        "shared-callback",
+        "timer woken by one shared callback, not JsFuture",
     ),
     (
         "no-abort-listener",

@@ -170,6 +170,7 @@ fn main() {
         "\nmedian (min–max) over the repetitions, each column on its own; errors: all repetitions\n{}",
         support::table(&rows)
     );
+    println!("Markdown:\n{}", support::markdown(&rows));
     let find = |server: &str, n: usize| rows.iter().find(|r| r.server == server && r.n == n);
     let mut targets: Vec<(String, f64, bool)> = Vec::new();
     for n in [1000, 2000] {

@@ -231,6 +231,28 @@ pub fn table(rows: &[Row]) -> String {
     out
 }
 
+/// The rows as a Markdown table (for docs/benchmark.md), median (min–max).
+pub fn markdown(rows: &[Row]) -> String {
+    let mut out = String::from(
+        "| server | N | reps | wave wall (s) | p50 (ms) | p99 (ms) | errors | CPU per request (µs) | peak RSS (MiB) |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n",
+    );
+    for r in rows {
+        out += &format!(
+            "| {} | {} | {} | {} | {:.0} | {:.0} | {} | {} | {} |\n",
+            r.server,
+            r.n,
+            r.reps,
+            r.wall_s.show(2),
+            r.p50_ms.median,
+            r.p99_ms.median,
+            r.errors,
+            r.cpu_us_per_req.show(0),
+            r.peak_rss_mib.show(0)
+        );
+    }
+    out
+}
+
 fn stat_json(s: &Stat) -> serde_json::Value {
     serde_json::json!({ "min": s.min, "median": s.median, "max": s.max })
 }
