@@ -40,17 +40,7 @@ fn answers_after_the_sleep_and_overlaps(script: &str) {
         reply.elapsed
     );
 
-    let started = Instant::now();
-    let replies: Vec<_> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..50)
-            .map(|_| scope.spawn(|| get(&agent(), &server.url("/toy"))))
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().expect("client thread"))
-            .collect()
-    });
-    let wall = started.elapsed();
+    let (replies, wall) = common::concurrent_gets(&server.url("/toy"), 50);
     for reply in &replies {
         assert_eq!(reply.status, 200, "{reply:?}");
         assert_eq!(reply.json()["result"], 1);

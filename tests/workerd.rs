@@ -44,17 +44,7 @@ fn get_toy_sleeps_one_second_then_answers_json() {
 #[test]
 fn ten_concurrent_requests_overlap_on_one_event_loop() {
     let server = Server::workerd("build", &[]);
-    let started = std::time::Instant::now();
-    let replies: Vec<_> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..10)
-            .map(|_| scope.spawn(|| get(&agent(), &server.url("/toy"))))
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().expect("client thread"))
-            .collect()
-    });
-    let wall = started.elapsed();
+    let (replies, wall) = common::concurrent_gets(&server.url("/toy"), 10);
     for reply in &replies {
         assert_eq!(
             (reply.status, reply.body.as_str()),

@@ -60,6 +60,9 @@ pub fn percentile(sorted: &[f64], q: f64) -> f64 {
 
 /// Fires one wave of `n` concurrent GETs at `url`, served by process `pid`.
 pub fn wave(server: &str, pid: u32, url: &str, n: usize) -> Wave {
+    // Reset the peak-RSS mark to the current RSS (clear_refs "5"), so that
+    // VmHWM after the wave is this wave's peak, not the process lifetime's.
+    let _ = fs::write(format!("/proc/{pid}/clear_refs"), "5");
     let cpu_before = cpu_ns(pid);
     let started = Instant::now();
     let output = Command::new("hey")

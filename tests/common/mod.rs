@@ -714,3 +714,17 @@ pub fn abort_batches(
     }
     (baseline.unwrap_or(0), runs)
 }
+
+/// `n` GETs of `url` at once, one client thread each; the replies and the
+/// wall time until the last one.
+pub fn concurrent_gets(url: &str, n: usize) -> (Vec<Reply>, Duration) {
+    let started = Instant::now();
+    let replies = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..n).map(|_| scope.spawn(|| get(&agent(), url))).collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("client thread"))
+            .collect()
+    });
+    (replies, started.elapsed())
+}
