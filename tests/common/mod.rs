@@ -135,7 +135,7 @@ pub struct Server {
 }
 
 impl Server {
-    /// Bare workerd serving `src/entry.mjs` over the worker-build output in
+    /// Bare workerd serving `src/entry.mjs` over the build output in
     /// `bundle_dir` (relative to the root, e.g. "build"), with the given text
     /// bindings (`[vars]`), as wrangler.toml would.
     pub fn workerd(bundle_dir: &str, vars: &[(&str, &str)]) -> Server {
