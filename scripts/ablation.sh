@@ -11,6 +11,7 @@ rm -rf "$out"; mkdir -p "$out"
 # with the leaner timer adapter that was tried and measured.
 before=5001b69
 shared=3ab35b4
+sets=58022bb
 
 # bundle NAME ENTRY WASM: one main.js (the entry and all it imports) + the wasm.
 bundle() {
@@ -61,6 +62,11 @@ echo "[ablation] shared-callback: the timer woken by one shared callback, not Js
 d=$(scratch shared-callback)
 git show "$shared:src/timer.rs" > "$d/src/timer.rs"
 build_scratch shared-callback "$d"
+
+echo "[ablation] header-sets: JSON headers set one by one, not copied from a template ($sets)"
+d=$(scratch header-sets)
+git show "$sets:src/http.rs" > "$d/src/http.rs"
+build_scratch header-sets "$d"
 
 echo "[ablation] no-abort-listener: a plain sleep, request.signal not watched"
 d=$(scratch no-abort-listener)
