@@ -26,28 +26,15 @@ fn main() {}
 /// (variant, what it changes). Variants under target/ablation/ come from
 /// scripts/ablation.sh; `js` and `js-floor` are benches/workers/*.mjs.
 #[cfg(not(target_arch = "wasm32"))]
+#[rustfmt::skip]
 const VARIANTS: &[(&str, &str)] = &[
-    (
-        "as-deployed",
-        "src/entry.mjs + wasm-bindgen glue + wasm, as shipped",
-    ),
+    ("as-deployed", "src/entry.mjs + wasm-bindgen glue + wasm, as shipped"),
     ("no-guard", "without src/entry.mjs's panic guard"),
-    (
-        "promise-jobs",
-        "futures' wake-ups as Promise jobs, not queueMicrotask",
-    ),
-    (
-        "worker-build",
-        "worker-build's Proxy shim and packaging, as before",
-    ),
-    (
-        "shared-callback",
-        "timer woken by one shared callback, not JsFuture",
-    ),
-    (
-        "no-abort-listener",
-        "plain sleep: request.signal not watched",
-    ),
+    ("queue-microtask", "futures' wake-ups via workerd's queueMicrotask, not Promise jobs"),
+    ("worker-build", "worker-build's Proxy shim and packaging, as before"),
+    ("shared-callback", "timer woken by one shared callback, not JsFuture"),
+    ("header-sets", "JSON headers set one by one, not copied from a template"),
+    ("no-abort-listener", "plain sleep: request.signal not watched"),
     ("no-server-timing", "no Server-Timing header"),
     ("js", "plain-JS reference, the same work"),
     ("js-floor", "plain JS: sleep, then JSON, nothing else"),

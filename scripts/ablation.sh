@@ -42,12 +42,12 @@ bundle as-deployed src/entry.mjs build/index_bg.wasm
 echo "[ablation] no-guard: src/entry.mjs without the panic guard"
 bundle no-guard benches/workers/entry-no-guard.mjs build/index_bg.wasm
 
-echo "[ablation] promise-jobs: futures' wake-ups as Promise jobs, not workerd's queueMicrotask"
-d=$(scratch promise-jobs)
-sed -i 's|^import \* as wasm from "../build/index.js";$|&\nconst resolved = Promise.resolve();\nglobalThis.queueMicrotask = (callback) => { resolved.then(callback); };|' "$d/src/entry.mjs"
-grep -q 'globalThis.queueMicrotask =' "$d/src/entry.mjs"
+echo "[ablation] queue-microtask: futures' wake-ups through workerd's queueMicrotask"
+d=$(scratch queue-microtask)
+sed -i '/^const resolved = Promise.resolve();$/,/^};$/d' "$d/src/entry.mjs"
+! grep -q 'globalThis.queueMicrotask =' "$d/src/entry.mjs"
 cp -r build "$d/"
-bundle promise-jobs "$d/src/entry.mjs" build/index_bg.wasm
+bundle queue-microtask "$d/src/entry.mjs" build/index_bg.wasm
 
 echo "[ablation] worker-build: its Proxy shim and packaging, under the old guard ($before)"
 d=$(scratch worker-build)

@@ -1,6 +1,6 @@
 //! The soak's load client: raw HTTP/1.1 over loopback on a tokio runtime
 //! owned by the client (the thread-owned model is fine for a load generator).
-//! Unlike hey it checks every body, and it can abort requests mid-flight.
+//! Unlike hey it checks every body. (Client resets: `common::reset`.)
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -108,29 +108,6 @@ pub fn wave(addr: SocketAddr, n: usize) -> Outcome {
             outcome.add(task.await.unwrap_or_else(|e| Err(format!("task: {e}"))));
         }
         outcome.finish()
-    })
-}
-
-/// Sends `n` requests, waits `after`, then resets every connection (RST,
-/// as a client that crashes or gives up does). Returns how many were sent.
-pub fn abort_batch(addr: SocketAddr, n: usize, after: Duration) -> usize {
-    runtime().block_on(async {
-        let mut streams = Vec::with_capacity(n);
-        for _ in 0..n {
-            if let Ok(mut stream) = TcpStream::connect(addr).await
-                && stream.write_all(REQUEST).await.is_ok()
-            {
-                streams.push(stream);
-            }
-        }
-        tokio::time::sleep(after).await;
-        let sent = streams.len();
-        for stream in streams {
-            // Linger 0: close() sends RST instead of FIN. workerd keeps
-            // serving a half-closed (FIN) client; a reset cancels the request.
-            let _ = socket2::SockRef::from(&stream).set_linger(Some(Duration::ZERO));
-        }
-        sent
     })
 }
 

@@ -139,7 +139,10 @@ pub fn run(p: &Params) -> Report {
     let mut rss = Vec::new();
     let mut aborted = 0;
     for _ in 0..p.abort_batches {
-        aborted += load::abort_batch(addr(&server), p.abort_batch, p.abort_after);
+        let streams = crate::common::open_requests(&server, p.abort_batch);
+        std::thread::sleep(p.abort_after);
+        aborted += streams.len();
+        crate::common::reset(streams);
         std::thread::sleep(Duration::from_millis(200));
         rss.push(status_kib(pid, "VmRSS"));
     }
