@@ -226,7 +226,7 @@ fn main() {
         &svg_path,
         support::svg(
             &rows,
-            "GET /toy (1 s sleep): wasm and plain JS on workerd, native tokio",
+            "GET /toy (1 s sleep): wasm and plain JS on workerd, tokio, the Python seed and its fixes",
         ),
     )
     .expect("write svg");
