@@ -51,8 +51,8 @@ fn main() {
     let root = common::root();
     let files = |name: &str| -> Vec<(&'static str, PathBuf)> {
         match name {
-            "js" => vec![("main.js", root.join("benches/workers/js-worker.mjs"))],
-            "js-floor" => vec![("main.js", root.join("benches/workers/js-floor.mjs"))],
+            "js" => vec![("main.js", root.join(support::JS_WORKER))],
+            "js-floor" => vec![("main.js", root.join(support::JS_FLOOR))],
             _ => {
                 let dir = root.join("target/ablation").join(name);
                 assert!(
@@ -139,9 +139,8 @@ fn main() {
         println!("[ablation] waves rep {rep}/{WAVE_REPS} done");
     }
 
-    let stat = |values: &[f64]| Stat::of(values);
-    let base_isolate = stat(&in_isolate[0]).median;
-    let base_wave = stat(
+    let base_isolate = Stat::of(&in_isolate[0]).median;
+    let base_wave = Stat::of(
         &waves[0]
             .iter()
             .map(|w| w.cpu_us_per_req)
@@ -154,14 +153,14 @@ fn main() {
     );
     let mut rows = Vec::new();
     for (i, (name, what)) in VARIANTS.iter().enumerate() {
-        let isolate = stat(&in_isolate[i]);
-        let cpu = stat(
+        let isolate = Stat::of(&in_isolate[i]);
+        let cpu = Stat::of(
             &waves[i]
                 .iter()
                 .map(|w| w.cpu_us_per_req)
                 .collect::<Vec<_>>(),
         );
-        let rss = stat(&waves[i].iter().map(|w| w.peak_rss_mib).collect::<Vec<_>>());
+        let rss = Stat::of(&waves[i].iter().map(|w| w.peak_rss_mib).collect::<Vec<_>>());
         println!(
             "{name:<18} {:>22} {:>+8.1} {:>22} {:>+8.0} {:>10.1}  {what}",
             isolate.show(1),

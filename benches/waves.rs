@@ -33,18 +33,13 @@ use common::{Server, agent, get};
 #[cfg(not(target_arch = "wasm32"))]
 use support::Wave;
 
-#[cfg(not(target_arch = "wasm32"))]
-const JS_WORKER: &str = "benches/workers/js-worker.mjs";
-#[cfg(not(target_arch = "wasm32"))]
-const JS_FLOOR: &str = "benches/workers/js-floor.mjs";
-
 /// Starts the server called `name` with the given `[vars]`.
 #[cfg(not(target_arch = "wasm32"))]
 fn start(name: &str, vars: &[(&str, &str)]) -> Server {
     match name {
         "wasm" => Server::workerd("build", vars),
-        "js" => Server::workerd_js(JS_WORKER, vars),
-        "js-floor" => Server::workerd_js(JS_FLOOR, vars),
+        "js" => Server::workerd_js(support::JS_WORKER, vars),
+        "js-floor" => Server::workerd_js(support::JS_FLOOR, vars),
         "tokio" => Server::tokio_example(vars),
         "flask-fixed" => Server::python_with("flask_fixed.py", vars),
         "quart" => Server::python_with("quart_app.py", vars),
@@ -168,9 +163,8 @@ fn main() {
 
     println!(
         "\nmedian (min–max) over the repetitions, each column on its own; errors: all repetitions\n{}",
-        support::table(&rows)
+        support::markdown(&rows)
     );
-    println!("Markdown:\n{}", support::markdown(&rows));
     let find = |server: &str, n: usize| rows.iter().find(|r| r.server == server && r.n == n);
     let mut targets: Vec<(String, f64, bool)> = Vec::new();
     for n in [1000, 2000] {

@@ -53,9 +53,7 @@ echo "[ablation] worker-build: its Proxy shim and packaging, under the old guard
 d=$(scratch worker-build)
 git show "$before:src/entry.mjs" > "$d/src/entry.mjs"
 (cd "$d" && CARGO_TARGET_DIR="$TOY_ROOT/$out/cargo" worker-build --release --features entry >/dev/null 2>&1)
-wasm-opt "$d/build/index_bg.wasm" --strip-debug -o "$d/build/index_bg.wasm" \
-  --enable-mutable-globals --enable-sign-ext --enable-nontrapping-float-to-int \
-  --enable-bulk-memory --enable-multivalue --enable-reference-types --enable-exception-handling
+wasm-opt "$d/build/index_bg.wasm" --strip-debug -o "$d/build/index_bg.wasm" "${wasm_features[@]}"
 bundle worker-build "$d/src/entry.mjs" "$d/build/index_bg.wasm"
 
 echo "[ablation] shared-callback: the timer woken by one shared callback, not JsFuture ($shared)"

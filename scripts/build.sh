@@ -32,13 +32,10 @@ rm -rf "$staging"; mkdir -p "$staging"
 wasm-bindgen --target module --out-name index --no-typescript \
   --experimental-reset-state-function --force-enable-abort-handler \
   --out-dir "$staging" "$wasm_in"
-# Same feature set worker-build passes (nothing workerd cannot load). No
+# The feature set from scripts/env.sh (worker-build's own). No
 # --debuginfo: the name section is a quarter of the module; panics are still
 # logged with their message.
-wasm-opt -O "$staging/index_bg.wasm" -o "$out/index_bg.wasm" \
-  --enable-mutable-globals --enable-sign-ext --enable-nontrapping-float-to-int \
-  --enable-bulk-memory --enable-multivalue --enable-reference-types \
-  --enable-exception-handling
+wasm-opt -O "$staging/index_bg.wasm" -o "$out/index_bg.wasm" "${wasm_features[@]}"
 # One file for the glue and its inline snippets; the wasm stays a module of
 # its own. workerd and wrangler take a plain `import` of a .wasm module.
 esbuild --bundle "$staging/index.js" --format=esm --minify --log-level=warning \

@@ -12,6 +12,10 @@ export PATH="$root/node_modules/.bin:$root/.tools/bin:$PATH"
 export WASM_BINDGEN_BIN="$root/.tools/bin/wasm-bindgen"
 export WASM_OPT_BIN="$root/node_modules/.bin/wasm-opt"
 export ESBUILD_BIN="$root/node_modules/.bin/esbuild"
+# The wasm features wasm-opt may use: worker-build's explicit set, so that
+# nothing is emitted that workerd cannot load (scripts/build.sh, ablation.sh).
+wasm_features=(--enable-mutable-globals --enable-sign-ext --enable-nontrapping-float-to-int
+  --enable-bulk-memory --enable-multivalue --enable-reference-types --enable-exception-handling)
 # No telemetry, and no fetch of the Request.cf object (offline machines).
 export WRANGLER_SEND_METRICS=false
 export CLOUDFLARE_CF_FETCH_ENABLED=false

@@ -17,16 +17,13 @@ fn a_wave_of_ten_against_each_worker() {
     let vars = [("TOY_SLEEP_MS", "100")];
     let servers = [
         ("wasm", Server::workerd("build", &vars)),
-        (
-            "js",
-            Server::workerd_js("benches/workers/js-worker.mjs", &vars),
-        ),
+        ("js", Server::workerd_js(support::JS_WORKER, &vars)),
     ];
     let waves: Vec<_> = servers
         .iter()
         .map(|(name, server)| support::wave(name, server.pid(), &server.url("/toy"), 10))
         .collect();
-    println!("{}", support::table(&support::summarise(&waves)));
+    println!("{}", support::markdown(&support::summarise(&waves)));
     for wave in &waves {
         assert_eq!(wave.errors, 0, "{wave:?}");
         assert!(wave.p50_ms >= 99.0 && wave.p99_ms < 5_000.0, "{wave:?}");

@@ -13,6 +13,11 @@ use std::fs;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+/// The plain-JS reference: the same work as the wasm worker.
+pub const JS_WORKER: &str = "benches/workers/js-worker.mjs";
+/// The plain-JS floor: sleep, then JSON, nothing else.
+pub const JS_FLOOR: &str = "benches/workers/js-floor.mjs";
+
 /// One wave's figures.
 #[derive(Debug, Clone)]
 pub struct Wave {
@@ -211,30 +216,8 @@ pub fn time_to_first_response<S>(
     (server, started.elapsed())
 }
 
-/// The rows as an aligned text table: median (min–max) per column.
-pub fn table(rows: &[Row]) -> String {
-    let mut out = format!(
-        "{:<8} {:>5} {:>4} {:>22} {:>8} {:>8} {:>6} {:>22} {:>22}\n",
-        "server", "N", "reps", "wall s", "p50 ms", "p99 ms", "errors", "CPU us/req", "peak MiB"
-    );
-    for r in rows {
-        out += &format!(
-            "{:<8} {:>5} {:>4} {:>22} {:>8.1} {:>8.1} {:>6} {:>22} {:>22}\n",
-            r.server,
-            r.n,
-            r.reps,
-            r.wall_s.show(3),
-            r.p50_ms.median,
-            r.p99_ms.median,
-            r.errors,
-            r.cpu_us_per_req.show(1),
-            r.peak_rss_mib.show(1)
-        );
-    }
-    out
-}
-
-/// The rows as a Markdown table (for docs/benchmark.md), median (min–max).
+/// The rows as a Markdown table (printed by the benchmarks, pasted into
+/// docs/benchmark.md), median (min–max) per column.
 pub fn markdown(rows: &[Row]) -> String {
     let mut out = String::from(
         "| server | N | reps | wave wall (s) | p50 (ms) | p99 (ms) | errors | CPU per request (µs) | peak RSS (MiB) |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n",

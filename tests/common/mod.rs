@@ -69,13 +69,18 @@ impl Scratch {
         fs::create_dir_all(&dir).expect("create scratch dir under target/e2e");
         Scratch { dir }
     }
+
+    /// Where the server's stdout and stderr go.
+    fn log(&self) -> PathBuf {
+        self.dir.join("server.log")
+    }
 }
 
 impl Drop for Scratch {
     fn drop(&mut self) {
         if std::thread::panicking() {
             eprintln!("[e2e] test failed: kept {}", self.dir.display());
-            if let Ok(log) = fs::read_to_string(self.dir.join("server.log")) {
+            if let Ok(log) = fs::read_to_string(self.log()) {
                 let tail: Vec<&str> = log.lines().rev().take(30).collect();
                 let tail: Vec<&str> = tail.into_iter().rev().collect();
                 eprintln!("[e2e] last lines of its server.log:\n{}", tail.join("\n"));
@@ -206,7 +211,7 @@ impl Server {
         let mut command = Command::new(binary);
         let fd = inherit(&mut command, &listener);
         command.arg(format!("fd:{fd}")).envs(vars.iter().copied());
-        Server::spawn(command, listener, "tokio")
+        Server::spawn_in(command, listener, Scratch::new("tokio"))
     }
 
     /// Bare workerd serving `modules`: (name in the worker, file); the first
@@ -326,10 +331,6 @@ const w :Workerd.Worker = (
         server
     }
 
-    fn spawn(command: Command, listener: TcpListener, label: &str) -> Server {
-        Server::spawn_in(command, listener, Scratch::new(label))
-    }
-
     /// Starts `command`, which inherited `listener`; our copy is closed after
     /// the spawn, so if the server dies its port stops accepting at once.
     fn spawn_in(command: Command, listener: TcpListener, scratch: Scratch) -> Server {
@@ -340,7 +341,7 @@ const w :Workerd.Worker = (
     }
 
     fn launch(mut command: Command, port: u16, scratch: Scratch) -> Server {
-        let out = fs::File::create(scratch.dir.join("server.log")).expect("create server log");
+        let out = fs::File::create(scratch.log()).expect("create server log");
         let err = out.try_clone().expect("clone log handle");
         command
             .stdin(Stdio::null())
@@ -367,7 +368,7 @@ const w :Workerd.Worker = (
 
     /// Everything the server printed so far.
     pub fn log(&self) -> String {
-        fs::read_to_string(self.scratch.dir.join("server.log")).unwrap_or_default()
+        fs::read_to_string(self.scratch.log()).unwrap_or_default()
     }
 
     /// Sends raw bytes on a fresh connection and returns what came back
