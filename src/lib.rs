@@ -32,3 +32,5 @@ pub mod timer;
 
 #[cfg(feature = "entry")]
 mod glue;
+#[cfg(feature = "service-worker")]
+pub mod service_worker;

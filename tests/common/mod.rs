@@ -308,6 +308,26 @@ const w :Workerd.Worker = (
         Server::reporting(command, script, Duration::from_secs(30))
     }
 
+    /// Python's `http.server` serving the files in `dir` (and nothing else:
+    /// no `/toy`) on the port it picks and reports.
+    pub fn static_files(dir: &Path) -> Server {
+        require(&dir.join("index.html"), "scripts/build.sh --service-worker");
+        let mut command = Command::new("/usr/bin/python3");
+        command
+            .args(["-u", "-m", "http.server", "--bind", "127.0.0.1", "--directory"])
+            .arg(dir)
+            .arg("0");
+        Server::reporting(command, "static", Duration::from_secs(30))
+    }
+
+    /// chromedriver (Debian's, as the set-up installs it) on the port it
+    /// picks and reports.
+    pub fn chromedriver() -> Server {
+        let mut command = Command::new("chromedriver");
+        command.arg("--port=0");
+        Server::reporting(command, "chromedriver", Duration::from_secs(30))
+    }
+
     /// Starts `command` and waits for the port it reports in its log
     /// ("... on http://127.0.0.1:PORT"): wrangler, Werkzeug and hypercorn all
     /// say so once they listen on the port the system gave them.
@@ -387,12 +407,22 @@ const w :Workerd.Worker = (
     }
 }
 
-/// The port in a "Ready on http://127.0.0.1:PORT" (wrangler) or "Running on
-/// http://127.0.0.1:PORT" (Werkzeug, hypercorn) line.
+/// The port in a "Ready on http://127.0.0.1:PORT" (wrangler), "Running on
+/// http://127.0.0.1:PORT" (Werkzeug, hypercorn), "(http://127.0.0.1:PORT/)"
+/// (Python's http.server) or "started successfully on port PORT"
+/// (chromedriver) line.
 fn reported_port(log: &str) -> Option<u16> {
-    let rest = log.split(" on http://127.0.0.1:").nth(1)?;
-    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
-    digits.parse().ok().filter(|&port| port != 0)
+    [
+        " on http://127.0.0.1:",
+        "(http://127.0.0.1:",
+        "started successfully on port ",
+    ]
+    .iter()
+    .find_map(|marker| {
+        let rest = log.split(marker).nth(1)?;
+        let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+        digits.parse().ok().filter(|&port| port != 0)
+    })
 }
 
 impl Drop for Server {

@@ -1,0 +1,46 @@
+//! Host glue for a browser Service Worker: what `service-worker/sw.js` calls
+//! from its `fetch` event. Compiled only with the `service-worker` feature
+//! and built with wasm-bindgen's web target (`scripts/build.sh
+//! --service-worker`).
+//!
+//! The browser is the fourth host that lends its loop: the same
+//! [`crate::app::handle`] and the same `setTimeout` Promise as in workerd, on
+//! the Service Worker's single thread. Run it: `make sw`, then open
+//! http://127.0.0.1:4568/.
+//!
+//! The export is not named `fetch`: in a browser that name is the global the
+//! glue itself calls to load the wasm.
+
+use wasm_bindgen::JsValue;
+use wasm_bindgen::prelude::wasm_bindgen;
+use web_sys::{Request, Response, ResponseInit};
+
+use crate::{app, config, timer};
+
+/// Answers one request for `/toy` (or below it). `sleep_ms` plays the part of
+/// the worker's `TOY_SLEEP_MS` binding: `None` for the default.
+#[wasm_bindgen(js_name = handleToy)]
+pub async fn handle_toy(req: Request, sleep_ms: Option<String>) -> Result<Response, JsValue> {
+    let response = app::handle(&req, config::sleep_duration(sleep_ms.as_deref())).await?;
+    if req.method() == "HEAD" {
+        // An HTTP server drops a HEAD answer's body; a Service Worker is the
+        // server here, and Chromium hands the page whatever body it gets.
+        without_body(&response)
+    } else {
+        Ok(response)
+    }
+}
+
+fn without_body(response: &Response) -> Result<Response, JsValue> {
+    let init = ResponseInit::new();
+    init.set_status(response.status());
+    init.set_headers(&response.headers());
+    Response::new_with_opt_str_and_init(None, &init)
+}
+
+/// Sleeps that are neither finished nor dropped ([`timer::live_sleeps`]): the
+/// page and the tests ask for it to see what an aborted fetch did.
+#[wasm_bindgen(js_name = liveSleeps)]
+pub fn live_sleeps() -> u32 {
+    u32::try_from(timer::live_sleeps()).unwrap_or(u32::MAX)
+}
