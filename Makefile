@@ -3,14 +3,14 @@
 SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
 
-.PHONY: dev test build lint bench ablation soak deploy clean
+.PHONY: dev test build lint bench ablation soak deploy clean sw sw-screenshot
 
 ## Serve GET /toy with wrangler dev on http://127.0.0.1:4567/toy
 dev:
 	scripts/setup.sh
 	source scripts/env.sh && wrangler dev
 
-## Set up, build and run every test host (native, workerd, wrangler dev, Node, Chromium)
+## Set up, build and run every test host (native, Python, workerd, wrangler dev, Node, Chromium, a Service Worker in Chromium)
 test:
 	scripts/test.sh
 
@@ -26,13 +26,27 @@ lint:
 	cargo clippy --all-targets -- -D warnings
 	cargo clippy --all-targets --target wasm32-unknown-unknown -- -D warnings
 	cargo clippy --all-targets --target wasm32-unknown-unknown --features entry,test-routes -- -D warnings
+	cargo clippy --lib --target wasm32-unknown-unknown --features service-worker -- -D warnings
+
+## The same handler in a browser Service Worker: serves the page on http://127.0.0.1:4568/ (press its button)
+sw:
+	scripts/setup.sh
+	scripts/build.sh --service-worker
+	@echo "[sw] open http://127.0.0.1:4568/ in a browser (Ctrl-C stops the server)"
+	python3 -m http.server --bind 127.0.0.1 --directory build-sw 4568
+
+## Redraw docs/service-worker.png: the page after its button, in headless Chromium
+sw-screenshot:
+	scripts/setup.sh --browser
+	scripts/build.sh --service-worker
+	TOY_SW_SCREENSHOT="$$PWD/docs/service-worker.png" cargo test --test service_worker the_button
 
 ## Publish with wrangler (needs `wrangler login` or CLOUDFLARE_API_TOKEN)
 deploy: build
 	source scripts/env.sh && wrangler deploy
 
 clean:
-	rm -rf build build-test dist target/e2e .wrangler
+	rm -rf build build-test build-sw dist target/e2e .wrangler
 
 ## Benchmark: wasm vs plain-JS workers on bare workerd, native tokio, the Python seed and its fixes; waves of 1..5000 (loopback, ~10 min)
 bench:

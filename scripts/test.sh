@@ -3,20 +3,21 @@
 # test host and prints how many tests each one executed. A host that cannot
 # run, or runs no test, fails the command.
 #   scripts/test.sh                 all hosts
-#   scripts/test.sh node browser    only those (names: native python workerd wrangler node browser dryrun bench)
+#   scripts/test.sh node browser    only those (names: native python workerd wrangler node browser sw dryrun bench)
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$TOY_ROOT"
 
-all=(native python workerd wrangler node browser dryrun bench)
+all=(native python workerd wrangler node browser sw dryrun bench)
 hosts=("$@")
 [[ ${#hosts[@]} -gt 0 ]] || hosts=("${all[@]}")
 started=$SECONDS
 
 scripts/setup.sh --browser --load --python || { echo "test: set-up failed" >&2; exit 1; }
-echo "[test] building the release worker (build/) and the test worker with /__panic (build-test/)"
+echo "[test] building the release worker (build/), the test worker with /__panic (build-test/) and the Service Worker page (build-sw/)"
 scripts/build.sh || exit 1
 scripts/build.sh --out-dir build-test --features entry,test-routes || exit 1
+scripts/build.sh --service-worker || exit 1
 
 export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER="$TOY_ROOT/.tools/bin/wasm-bindgen-test-runner"
 export CHROMEDRIVER="${CHROMEDRIVER:-$(command -v chromedriver)}"
@@ -61,6 +62,7 @@ for host in "${hosts[@]}"; do
     wrangler) run_host "wrangler" cargo test --test wrangler_dev ;;
     node)     run_host "node" cargo test "${wasm[@]}" --test node ;;
     browser)  run_host "chromium" cargo test "${wasm[@]}" --test browser ;;
+    sw)       run_host "service-worker" cargo test --test service_worker ;;
     dryrun)   run_host "deploy" cargo test --test deploy_dry_run ;;
     bench)    run_host "bench" cargo test --no-fail-fast --test bench_smoke --test soak_short ;;
     *) echo "test: unknown host $host (one of: ${all[*]})" >&2; exit 2 ;;

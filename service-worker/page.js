@@ -65,7 +65,7 @@ window.toyReady = start().then(
     button.disabled = false;
   },
   (error) => {
-    say(`Not working: ${error.message}.`, "error");
+    say(`Not working: ${error.message.replace(/\.$/, "")}.`, "error");
     throw error;
   },
 );
@@ -105,7 +105,7 @@ window.swStats = function swStats() {
 function draw(wave) {
   const width = Number(timeline.getAttribute("width"));
   const height = Number(timeline.getAttribute("height"));
-  const left = 10, top = 10, axis = 30;
+  const left = 30, top = 10, axis = 30;
   const span = Math.max(wave.wallMs, 1000) * 1.05;
   const x = (ms) => left + (ms / span) * (width - 2 * left);
   const rowHeight = (height - top - axis) / wave.n;

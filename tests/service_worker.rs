@@ -43,7 +43,7 @@ impl Browser {
         chrome["args"]
             .as_array_mut()
             .expect("args in webdriver.json")
-            .push(json!("--window-size=1000,760"));
+            .push(json!("--window-size=1000,900"));
         let mut capabilities = serde_json::Map::new();
         capabilities.insert("goog:chromeOptions".into(), chrome);
         let client = ClientBuilder::new(HttpConnector::new())
@@ -51,10 +51,7 @@ impl Browser {
             .connect(&driver.url(""))
             .await
             .expect("start a Chromium session through chromedriver");
-        client
-            .goto(&site.url(page))
-            .await
-            .expect("open the page");
+        client.goto(&site.url(page)).await.expect("open the page");
         Browser {
             client,
             _driver: driver,
@@ -75,11 +72,9 @@ impl Browser {
     /// returns what its status line says, and whether that is "ready".
     async fn settle(&self) -> (bool, String) {
         let state = self
-            .js(
-                "return await window.toyReady.then(() => true, () => false)
+            .js("return await window.toyReady.then(() => true, () => false)
                    .then((ok) => [ok, document.getElementById('status').textContent,
-                                  document.getElementById('status').dataset.state]);",
-            )
+                                  document.getElementById('status').dataset.state]);")
             .await;
         let ok = state[0].as_bool() == Some(true);
         assert_eq!(
@@ -156,7 +151,8 @@ fn copy_of_build(scratch: &Scratch) -> PathBuf {
     dir
 }
 
-const ERROR_404: &str = r#"{"error":{"status":404,"message":"not found: the only resource is /toy"}}"#;
+const ERROR_404: &str =
+    r#"{"error":{"status":404,"message":"not found: the only resource is /toy"}}"#;
 const ERROR_405: &str =
     r#"{"error":{"status":405,"message":"method not allowed: /toy accepts GET, HEAD, OPTIONS"}}"#;
 
@@ -282,7 +278,10 @@ async fn an_aborted_fetch_rejects_at_once_but_the_workers_sleep_runs_to_its_end(
     assert_eq!(seen["before"], 1, "the request was sleeping: {seen}");
     assert_eq!(seen["outcome"], "AbortError", "{seen}");
     let rejected = seen["rejectedAfter"].as_f64().unwrap_or(f64::MAX);
-    assert!(rejected < 2000.0, "the page's fetch rejected only after {rejected} ms: {seen}");
+    assert!(
+        rejected < 2000.0,
+        "the page's fetch rejected only after {rejected} ms: {seen}"
+    );
     assert_eq!(
         seen["afterAbort"], 1,
         "the worker's sleep ended at the page's abort: Chromium now propagates it: {seen}"
@@ -337,7 +336,11 @@ async fn a_worker_that_cannot_be_registered_is_said_on_the_page() {
         status.starts_with("Not working: the Service Worker could not be registered:"),
         "{status}"
     );
-    assert!(started.elapsed() < Duration::from_secs(15), "took {:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "took {:?}",
+        started.elapsed()
+    );
     browser.close().await;
 }
 
@@ -363,7 +366,9 @@ async fn a_wasm_that_does_not_load_is_said_on_the_page() {
     let (ok, status) = browser.settle().await;
     assert!(!ok, "{status}");
     assert!(
-        status.starts_with("Not working: the Service Worker could not load the Rust handler's wasm: "),
+        status.starts_with(
+            "Not working: the Service Worker could not load the Rust handler's wasm: "
+        ),
         "{status}"
     );
     browser.close().await;

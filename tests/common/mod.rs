@@ -314,7 +314,14 @@ const w :Workerd.Worker = (
         require(&dir.join("index.html"), "scripts/build.sh --service-worker");
         let mut command = Command::new("/usr/bin/python3");
         command
-            .args(["-u", "-m", "http.server", "--bind", "127.0.0.1", "--directory"])
+            .args([
+                "-u",
+                "-m",
+                "http.server",
+                "--bind",
+                "127.0.0.1",
+                "--directory",
+            ])
             .arg(dir)
             .arg("0");
         Server::reporting(command, "static", Duration::from_secs(30))
