@@ -39,7 +39,7 @@ run_host() {
   while read -r bin p f i verdict; do
     passed=$((passed + p)); failed=$((failed + f)); ignored=$((ignored + i))
     [[ $verdict == ok ]] || { bad=$((bad + 1)); [[ $f -gt 0 ]] || failed=$((failed + 1)); }
-    binaries+=("$(printf '  %-10s %-34s %4d passed %3d failed %3d ignored  %s' "$name" "$bin" "$p" "$f" "$i" "$verdict")")
+    binaries+=("$(printf '  %-14s %-30s %4d passed %3d failed %3d ignored  %s' "$name" "$bin" "$p" "$f" "$i" "$verdict")")
   done < <(awk -f scripts/count_tests.awk "$log")
   rm -f "$log"
   verdict=ok
@@ -51,7 +51,7 @@ run_host() {
   fi
   total_passed=$((total_passed + passed)); total_failed=$((total_failed + failed))
   total_ignored=$((total_ignored + ignored))
-  summary+=("$(printf '%-12s %4d passed %3d failed %3d ignored %5ss  %s' "$name" "$passed" "$failed" "$ignored" $((SECONDS - t0)) "$verdict")")
+  summary+=("$(printf '%-14s %4d passed %3d failed %3d ignored %5ss  %s' "$name" "$passed" "$failed" "$ignored" $((SECONDS - t0)) "$verdict")")
 }
 
 for host in "${hosts[@]}"; do
