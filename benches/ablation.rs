@@ -12,6 +12,10 @@
 //!
 //! Prints median (min–max) per variant and the difference to `as-deployed`,
 //! and writes benches/ablation.json.
+//!
+//! For a quick look: `cargo bench --bench ablation -- --in-isolate-only
+//! as-deployed js …` measures only the named variants (as-deployed always),
+//! in-isolate only, and writes target/ablation/partial.json instead.
 
 #[cfg(not(target_arch = "wasm32"))]
 #[path = "../tests/common/mod.rs"]
@@ -37,6 +41,8 @@ const VARIANTS: &[(&str, &str)] = &[
     ("no-abort-listener", "plain sleep: request.signal not watched"),
     ("no-server-timing", "no Server-Timing header"),
     ("js", "plain-JS reference, the same work"),
+    ("js-no-abort-listener", "the JS reference with a plain sleep: request.signal not watched"),
+    ("js-no-server-timing", "the JS reference without Server-Timing"),
     ("js-floor", "plain JS: sleep, then JSON, nothing else"),
 ];
 
@@ -49,6 +55,28 @@ fn main() {
     use support::Stat;
 
     let root = common::root();
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--bench")
+        .collect();
+    let in_isolate_only = args.iter().any(|a| a == "--in-isolate-only");
+    let wanted: Vec<&str> = args
+        .iter()
+        .map(String::as_str)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
+    for name in &wanted {
+        assert!(
+            VARIANTS.iter().any(|(v, _)| v == name),
+            "unknown variant {name}"
+        );
+    }
+    let partial = in_isolate_only || !wanted.is_empty();
+    let variants: Vec<(&str, &str)> = VARIANTS
+        .iter()
+        .copied()
+        .filter(|(name, _)| wanted.is_empty() || *name == "as-deployed" || wanted.contains(name))
+        .collect();
     let files = |name: &str| -> Vec<(&'static str, PathBuf)> {
         match name {
             "js" => vec![("main.js", root.join(support::JS_WORKER))],
@@ -60,10 +88,12 @@ fn main() {
                     "{} missing: run scripts/ablation.sh (make ablation does)",
                     dir.display()
                 );
-                vec![
-                    ("main.js", dir.join("main.js")),
-                    ("index_bg.wasm", dir.join("index_bg.wasm")),
-                ]
+                let mut files = vec![("main.js", dir.join("main.js"))];
+                // The JS variants have no wasm.
+                if dir.join("index_bg.wasm").exists() {
+                    files.push(("index_bg.wasm", dir.join("index_bg.wasm")));
+                }
+                files
             }
         }
     };
@@ -75,10 +105,13 @@ fn main() {
 
     // In-isolate: the driver imports the variant's main module as target.mjs.
     const CALLS: usize = 2000;
+    // Each measurement spans BATCHES rounds of CALLS at once: several
+    // garbage collections, not one landing in some reps and not others.
+    const BATCHES: usize = 10;
     const REPS: usize = 9;
     let driver = root.join("benches/workers/driver.mjs");
     let zero = [("TOY_SLEEP_MS", "0")];
-    let drivers: Vec<Server> = VARIANTS
+    let drivers: Vec<Server> = variants
         .iter()
         .map(|(name, _)| {
             let mut modules = vec![("driver.mjs", driver.clone())];
@@ -97,17 +130,25 @@ fn main() {
         .collect();
     let agent = agent();
     let call_all = |server: &Server| {
-        let reply = get(&agent, &server.url(&format!("/?n={CALLS}")));
-        assert_eq!(reply.body, format!("{CALLS}/{CALLS}"), "{}", server.log());
+        let reply = get(
+            &agent,
+            &server.url(&format!("/?n={CALLS}&batches={BATCHES}")),
+        );
+        assert_eq!(
+            reply.body,
+            format!("{}/{}", CALLS * BATCHES, CALLS * BATCHES),
+            "{}",
+            server.log()
+        );
     };
     for server in &drivers {
         call_all(server); // warm: compile, tier up, grow the heap
         call_all(server);
     }
-    let mut in_isolate = vec![Vec::new(); VARIANTS.len()];
+    let mut in_isolate = vec![Vec::new(); variants.len()];
     for rep in 1..=REPS {
         for (i, server) in drivers.iter().enumerate() {
-            in_isolate[i].push(cpu_us(server, &|| call_all(server)) / CALLS as f64);
+            in_isolate[i].push(cpu_us(server, &|| call_all(server)) / (CALLS * BATCHES) as f64);
         }
         println!("[ablation] in-isolate rep {rep}/{REPS} done");
     }
@@ -115,8 +156,8 @@ fn main() {
 
     // Waves over loopback, as in `make bench`.
     const N: usize = 1000;
-    const WAVE_REPS: usize = 5;
-    let servers: Vec<Server> = VARIANTS
+    let wave_reps: usize = if in_isolate_only { 0 } else { 5 };
+    let servers: Vec<Server> = variants
         .iter()
         .map(|(name, _)| Server::workerd_modules(&files(name), &[]))
         .collect();
@@ -128,59 +169,57 @@ fn main() {
             server.log()
         );
     }
-    let mut waves = vec![Vec::new(); VARIANTS.len()];
-    for rep in 1..=WAVE_REPS {
+    let mut waves = vec![Vec::new(); variants.len()];
+    for rep in 1..=wave_reps {
         for (i, server) in servers.iter().enumerate() {
-            let wave = support::wave(VARIANTS[i].0, server.pid(), &server.url("/toy"), N);
+            let wave = support::wave(variants[i].0, server.pid(), &server.url("/toy"), N);
             assert_eq!(wave.errors, 0, "{wave:?}");
             waves[i].push(wave);
             std::thread::sleep(Duration::from_millis(500));
         }
-        println!("[ablation] waves rep {rep}/{WAVE_REPS} done");
+        println!("[ablation] waves rep {rep}/{wave_reps} done");
     }
 
     let base_isolate = Stat::of(&in_isolate[0]).median;
-    let base_wave = Stat::of(
-        &waves[0]
-            .iter()
-            .map(|w| w.cpu_us_per_req)
-            .collect::<Vec<_>>(),
-    )
-    .median;
+    // Wave columns are empty with --in-isolate-only.
+    let wave_stat = |i: usize, f: fn(&support::Wave) -> f64| {
+        (wave_reps > 0).then(|| Stat::of(&waves[i].iter().map(f).collect::<Vec<_>>()))
+    };
+    let base_wave = wave_stat(0, |w| w.cpu_us_per_req).map_or(0.0, |s| s.median);
     println!(
         "\n{:<18} {:>22} {:>8} {:>22} {:>8} {:>10}  what changes",
         "variant", "in-isolate us/call", "delta", "c=1000 CPU us/req", "delta", "peak MiB"
     );
     let mut rows = Vec::new();
-    for (i, (name, what)) in VARIANTS.iter().enumerate() {
+    for (i, (name, what)) in variants.iter().enumerate() {
         let isolate = Stat::of(&in_isolate[i]);
-        let cpu = Stat::of(
-            &waves[i]
-                .iter()
-                .map(|w| w.cpu_us_per_req)
-                .collect::<Vec<_>>(),
-        );
-        let rss = Stat::of(&waves[i].iter().map(|w| w.peak_rss_mib).collect::<Vec<_>>());
+        let cpu = wave_stat(i, |w| w.cpu_us_per_req);
+        let rss = wave_stat(i, |w| w.peak_rss_mib);
         println!(
-            "{name:<18} {:>22} {:>+8.1} {:>22} {:>+8.0} {:>10.1}  {what}",
+            "{name:<18} {:>22} {:>+8.1} {:>22} {:>8} {:>10}  {what}",
             isolate.show(1),
             isolate.median - base_isolate,
-            cpu.show(0),
-            cpu.median - base_wave,
-            rss.max
+            cpu.as_ref().map_or("-".into(), |c| c.show(0)),
+            cpu.as_ref()
+                .map_or("-".into(), |c| format!("{:+.0}", c.median - base_wave)),
+            rss.as_ref().map_or("-".into(), |r| format!("{:.1}", r.max)),
         );
         rows.push(serde_json::json!({
             "variant": name, "what": what,
             "in_isolate_us_per_call": {"min": isolate.min, "median": isolate.median, "max": isolate.max},
-            "wave_cpu_us_per_req": {"min": cpu.min, "median": cpu.median, "max": cpu.max},
-            "peak_rss_mib": rss.max,
+            "wave_cpu_us_per_req": cpu.map(|c| serde_json::json!({"min": c.min, "median": c.median, "max": c.max})),
+            "peak_rss_mib": rss.map(|r| r.max),
         }));
     }
     let json = serde_json::json!({
-        "calls_per_rep": CALLS, "in_isolate_reps": REPS, "wave_n": N, "wave_reps": WAVE_REPS,
+        "calls_per_rep": CALLS * BATCHES, "in_isolate_reps": REPS, "wave_n": N, "wave_reps": wave_reps,
         "rows": rows,
     });
-    let path = root.join("benches/ablation.json");
+    let path = if partial {
+        root.join("target/ablation/partial.json")
+    } else {
+        root.join("benches/ablation.json")
+    };
     std::fs::write(
         &path,
         serde_json::to_string_pretty(&json).expect("json") + "\n",

@@ -77,3 +77,15 @@ d=$(scratch no-server-timing)
 sed -i 's/headers.set("Server-Timing", &server_timing(slept_ms))?;/let _ = slept_ms;/' "$d/src/app.rs"
 ! grep -q '"Server-Timing", &server_timing' "$d/src/app.rs"
 build_scratch no-server-timing "$d"
+
+# The same items removed from the plain-JS reference: what JavaScript itself
+# pays for them, so the wasm side's extra is the difference.
+js_variant() {
+  mkdir -p "$out/$1"
+  sed "$2" benches/workers/js-worker.mjs > "$out/$1/main.js"
+  ! cmp -s benches/workers/js-worker.mjs "$out/$1/main.js"
+}
+echo "[ablation] js-no-abort-listener: the JS reference with a plain sleep"
+js_variant js-no-abort-listener 's/await sleepOrAbort(ms, request.signal)/await new Promise((resolve) => setTimeout(() => resolve(true), ms))/'
+echo "[ablation] js-no-server-timing: the JS reference without Server-Timing"
+js_variant js-no-server-timing '/const timing = /d; s/, { "Server-Timing": timing }//'

@@ -57,6 +57,7 @@ fn compatibility() -> (String, Vec<String>) {
 /// failing: then it is kept and its path printed, with the log's tail.
 pub struct Scratch {
     pub dir: PathBuf,
+    label: String,
 }
 
 impl Scratch {
@@ -67,7 +68,10 @@ impl Scratch {
             .join("target/e2e")
             .join(format!("{label}-{}-{n}", std::process::id()));
         fs::create_dir_all(&dir).expect("create scratch dir under target/e2e");
-        Scratch { dir }
+        Scratch {
+            dir,
+            label: label.to_owned(),
+        }
     }
 
     /// Where the server's stdout and stderr go.
@@ -328,18 +332,25 @@ const w :Workerd.Worker = (
     }
 
     /// chromedriver (Debian's, as the set-up installs it) on the port it
-    /// picks and reports.
+    /// picks and reports. Chromium keeps its temporary directories under
+    /// TMPDIR, here the scratch directory, so they go with it.
     pub fn chromedriver() -> Server {
+        let scratch = Scratch::new("chromedriver");
         let mut command = Command::new("chromedriver");
-        command.arg("--port=0");
-        Server::reporting(command, "chromedriver", Duration::from_secs(30))
+        command.arg("--port=0").env("TMPDIR", &scratch.dir);
+        Server::reporting_in(command, scratch, Duration::from_secs(30))
     }
 
     /// Starts `command` and waits for the port it reports in its log
     /// ("... on http://127.0.0.1:PORT"): wrangler, Werkzeug and hypercorn all
     /// say so once they listen on the port the system gave them.
     fn reporting(command: Command, label: &str, wait: Duration) -> Server {
-        let mut server = Server::launch(command, 0, Scratch::new(label));
+        Server::reporting_in(command, Scratch::new(label), wait)
+    }
+
+    fn reporting_in(command: Command, scratch: Scratch, wait: Duration) -> Server {
+        let label = scratch.label.clone();
+        let mut server = Server::launch(command, 0, scratch);
         let deadline = Instant::now() + wait;
         server.port = loop {
             let text = server.log();
