@@ -54,6 +54,53 @@ pub fn status_kib(pid: u32, field: &str) -> u64 {
         .unwrap_or(0)
 }
 
+/// A process's memory after a wave, in MiB: its peak RSS (VmHWM), and the
+/// RSS split into private anonymous memory (heaps, wasm memory, compiled
+/// code) and file-backed pages (the workerd binary's code as it is touched).
+#[derive(Debug, Clone, Copy)]
+pub struct Memory {
+    pub peak_mib: f64,
+    pub anon_mib: f64,
+    pub file_mib: f64,
+}
+
+impl Memory {
+    pub fn of(pid: u32) -> Memory {
+        let mib = |field| status_kib(pid, field) as f64 / 1024.0;
+        Memory {
+            peak_mib: mib("VmHWM"),
+            anon_mib: mib("RssAnon"),
+            file_mib: mib("RssFile"),
+        }
+    }
+}
+
+/// How much this machine's CPU time moves by itself: one fixed loop, 9 runs,
+/// this thread's CPU time per run in ms (clock_gettime's thread clock).
+pub fn machine_noise() -> Stat {
+    let thread_cpu_ms = || {
+        let mut ts = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        // SAFETY: clock_gettime writes into the timespec we own.
+        unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+        ts.tv_sec as f64 * 1e3 + ts.tv_nsec as f64 / 1e6
+    };
+    let runs: Vec<f64> = (0..9)
+        .map(|_| {
+            let before = thread_cpu_ms();
+            let mut x = 0u64;
+            for i in 0..50_000_000u64 {
+                x = std::hint::black_box(x.wrapping_mul(6364136223846793005).wrapping_add(i));
+            }
+            std::hint::black_box(x);
+            thread_cpu_ms() - before
+        })
+        .collect();
+    Stat::of(&runs)
+}
+
 /// The value at quantile `q` (0..=1) of sorted samples (nearest rank).
 pub fn percentile(sorted: &[f64], q: f64) -> f64 {
     if sorted.is_empty() {
