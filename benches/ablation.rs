@@ -206,8 +206,8 @@ fn main() {
         );
         rows.push(serde_json::json!({
             "variant": name, "what": what,
-            "in_isolate_us_per_call": {"min": isolate.min, "median": isolate.median, "max": isolate.max},
-            "wave_cpu_us_per_req": cpu.map(|c| serde_json::json!({"min": c.min, "median": c.median, "max": c.max})),
+            "in_isolate_us_per_call": isolate,
+            "wave_cpu_us_per_req": cpu,
             "peak_rss_mib": rss.map(|r| r.max),
         }));
     }

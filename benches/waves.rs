@@ -253,7 +253,7 @@ fn main() {
             ratios.insert(
                 format!("c={n}"),
                 serde_json::json!({
-                    "cpu_medians": cpu, "cpu_paired": cpu_paired.map(|s| serde_json::json!({"min": s.min, "median": s.median, "max": s.max})),
+                    "cpu_medians": cpu, "cpu_paired": cpu_paired,
                     "wall": wall, "peak_rss_long_lived": long_lived_rss, "peak_rss_fresh": peak,
                     "private_memory_fresh": anon, "file_backed_extra_mib": file_extra,
                 }),
@@ -290,14 +290,14 @@ fn main() {
         "date": String::from_utf8_lossy(&std::process::Command::new("date").arg("-u").arg("+%Y-%m-%dT%H:%M:%SZ").output().map(|o| o.stdout).unwrap_or_default()).trim(),
         "sleep_ms": 1000,
         "bundle": { "total_kib": total_kib, "gzip_kib": gzip_kib },
-        "time_to_first_response_ms": ttfr.iter().map(|(name, s)| (name.to_string(), serde_json::json!({"min": s.min, "median": s.median, "max": s.max}))).collect::<serde_json::Map<_, _>>(),
+        "time_to_first_response_ms": ttfr.iter().map(|(name, s)| (name.to_string(), serde_json::json!(s))).collect::<serde_json::Map<_, _>>(),
         "tokio_runtime_per_call_us": per_call_us,
         "tokio_shared_runtime_call_us": shared_us,
-        "rows": support::json_rows(&rows),
+        "rows": rows,
         "wasm_vs_js": ratios,
-        "fresh_memory": fresh.iter().map(|(name, n, samples)| serde_json::json!({"server": name, "n": n, "samples": samples.iter().map(|m| serde_json::json!({"peak_mib": m.peak_mib, "anon_mib": m.anon_mib, "file_mib": m.file_mib})).collect::<Vec<_>>()})).collect::<Vec<_>>(),
-        "machine_noise_ms": {"min": noise.min, "median": noise.median, "max": noise.max},
-        "all_waves": support::json_waves(&all),
+        "fresh_memory": fresh.iter().map(|(name, n, samples)| serde_json::json!({"server": name, "n": n, "samples": samples})).collect::<Vec<_>>(),
+        "machine_noise_ms": noise,
+        "all_waves": all,
         "targets": targets.iter().map(|(name, value, met)| serde_json::json!({"target": name, "value": value, "met": met})).collect::<Vec<_>>(),
     });
     let json_path = root.join("benches/results.json");

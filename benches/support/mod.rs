@@ -19,7 +19,7 @@ pub const JS_WORKER: &str = "benches/workers/js-worker.mjs";
 pub const JS_FLOOR: &str = "benches/workers/js-floor.mjs";
 
 /// One wave's figures.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct Wave {
     pub server: String,
     pub n: usize,
@@ -57,7 +57,7 @@ pub fn status_kib(pid: u32, field: &str) -> u64 {
 /// A process's memory after a wave, in MiB: its peak RSS (VmHWM), and the
 /// RSS split into private anonymous memory (heaps, wasm memory, compiled
 /// code) and file-backed pages (the workerd binary's code as it is touched).
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, serde::Serialize)]
 pub struct Memory {
     pub peak_mib: f64,
     pub anon_mib: f64,
@@ -168,7 +168,7 @@ pub fn wave(server: &str, pid: u32, url: &str, n: usize) -> Wave {
 }
 
 /// Minimum, median and maximum of one figure over a row's repetitions.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct Stat {
     pub min: f64,
     pub median: f64,
@@ -208,7 +208,7 @@ impl Stat {
 /// One (server, N) over its repetitions. Each column is summarised on its
 /// own: the median wall time and the median CPU may come from different
 /// repetitions. Errors are summed over all repetitions.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct Row {
     pub server: String,
     pub n: usize,
@@ -284,39 +284,6 @@ pub fn markdown(rows: &[Row]) -> String {
         );
     }
     out
-}
-
-fn stat_json(s: &Stat) -> serde_json::Value {
-    serde_json::json!({ "min": s.min, "median": s.median, "max": s.max })
-}
-
-/// The rows as JSON.
-pub fn json_rows(rows: &[Row]) -> serde_json::Value {
-    rows.iter()
-        .map(|r| {
-            serde_json::json!({
-                "server": r.server, "n": r.n, "reps": r.reps,
-                "wall_s": stat_json(&r.wall_s), "p50_ms": stat_json(&r.p50_ms),
-                "p99_ms": stat_json(&r.p99_ms), "errors": r.errors,
-                "cpu_us_per_req": stat_json(&r.cpu_us_per_req),
-                "peak_rss_mib": stat_json(&r.peak_rss_mib),
-            })
-        })
-        .collect()
-}
-
-/// Every wave as JSON.
-pub fn json_waves(waves: &[Wave]) -> serde_json::Value {
-    waves
-        .iter()
-        .map(|w| {
-            serde_json::json!({
-                "server": w.server, "n": w.n, "wall_s": w.wall_s, "p50_ms": w.p50_ms,
-                "p99_ms": w.p99_ms, "errors": w.errors, "cpu_us_per_req": w.cpu_us_per_req,
-                "peak_rss_mib": w.peak_rss_mib,
-            })
-        })
-        .collect()
 }
 
 /// Colour of a server in the charts, by family: host-provided loop (blues),
