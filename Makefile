@@ -3,7 +3,7 @@
 SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
 
-.PHONY: dev test build lint bench ablation soak deploy clean sw sw-screenshot
+.PHONY: dev test build lint bench ablation heap soak deploy clean sw sw-screenshot
 
 ## Serve GET /toy with wrangler dev on http://127.0.0.1:4567/toy
 dev:
@@ -60,6 +60,12 @@ ablation:
 	scripts/setup.sh --load --worker-build
 	scripts/ablation.sh
 	cargo bench --bench ablation
+
+## What a request in flight keeps alive in the V8 heap, wasm vs plain JS (workerd's inspector; loopback, ~30 s)
+heap:
+	scripts/setup.sh
+	scripts/build.sh
+	scripts/heap.sh
 
 ## Reliability: 5000-request wave, 2000 client aborts, 60 s soak at c=1000 (loopback, ~2 min)
 soak:
