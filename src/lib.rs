@@ -21,7 +21,9 @@
 //! asked asyncio for "the" loop and found none.
 //!
 //! The entry point is compiled only with the `entry` feature (the worker
-//! build); tests link the library without it. Build and run: see README.md.
+//! build); tests link the library without it. The `service-worker` feature
+//! compiles the other glue instead (`src/service_worker.rs`), for the same handler
+//! in a browser Service Worker. Build and run: see README.md.
 #![deny(missing_docs)]
 
 pub mod app;
