@@ -345,6 +345,32 @@ async fn a_worker_that_cannot_be_registered_is_said_on_the_page() {
 }
 
 #[tokio::test]
+async fn a_worker_that_never_takes_control_is_said_on_the_page() {
+    let scratch = Scratch::new("sw-stuck");
+    let site = copy_of_build(&scratch);
+    // A worker whose install never ends: it never activates, never fails.
+    fs::write(
+        site.join("sw.js"),
+        "self.addEventListener('install', (event) => event.waitUntil(new Promise(() => {})));\n",
+    )
+    .expect("write a stuck sw.js");
+    let browser = Browser::open(&site, "/").await;
+    let started = Instant::now();
+    let (ok, status) = browser.settle().await;
+    assert!(!ok, "{status}");
+    assert_eq!(
+        status,
+        "Not working: the Service Worker did not take control of this page within 15 s."
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(25),
+        "took {:?}",
+        started.elapsed()
+    );
+    browser.close().await;
+}
+
+#[tokio::test]
 async fn a_wasm_that_does_not_load_is_said_on_the_page() {
     let scratch = Scratch::new("sw-bad-wasm");
     let site = copy_of_build(&scratch);
