@@ -77,7 +77,7 @@ for (const [key, [count, bytes]] of busy.kinds) {
 rows.sort((a, b) => b[2] - a[2]);
 const listed = rows.reduce((sum, row) => sum + row[2], 0);
 console.log(
-  `of which ${listed.toFixed(0)} B per request in these kinds; the rest is in shared structures that grow with the count (tables, registries)`,
+  `of which ${listed.toFixed(0)} B per request in these kinds; the rest grows as a few large objects (for the wasm worker, its linear memory: JSArrayBufferData)`,
 );
 for (const [key, count, bytes] of rows) {
   console.log(`${count.toFixed(2).padStart(6)} objects ${bytes.toFixed(0).padStart(5)} B per request  ${key}`);
