@@ -9,6 +9,9 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$TOY_ROOT"
 n=${1:-1000}
+for tool in ss curl; do
+  command -v "$tool" >/dev/null || { echo "heap: needs $tool (Debian: apt-get install iproute2 curl)" >&2; exit 1; }
+done
 dir=target/heap
 rm -rf "$dir"; mkdir -p "$dir"
 workerd=node_modules/@cloudflare/workerd-linux-64/bin/workerd
