@@ -13,8 +13,9 @@
 
 use wasm_bindgen::JsValue;
 use wasm_bindgen::prelude::wasm_bindgen;
-use web_sys::{Request, Response, ResponseInit};
+use web_sys::{Request, Response};
 
+use crate::http::respond;
 use crate::{app, config, timer};
 
 /// Answers one request for `/toy` (or below it). `sleep_ms` plays the part of
@@ -25,17 +26,10 @@ pub async fn handle_toy(req: Request, sleep_ms: Option<String>) -> Result<Respon
     if req.method() == "HEAD" {
         // An HTTP server drops a HEAD answer's body; a Service Worker is the
         // server here, and Chromium hands the page whatever body it gets.
-        without_body(&response)
+        respond(response.status(), &response.headers(), None)
     } else {
         Ok(response)
     }
-}
-
-fn without_body(response: &Response) -> Result<Response, JsValue> {
-    let init = ResponseInit::new();
-    init.set_status(response.status());
-    init.set_headers(&response.headers());
-    Response::new_with_opt_str_and_init(None, &init)
 }
 
 /// Sleeps that are neither finished nor dropped ([`timer::live_sleeps`]): the
