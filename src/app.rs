@@ -17,12 +17,14 @@
 
 use std::time::Duration;
 
-use wasm_bindgen::JsValue;
-use web_sys::{Headers, Request, Response, Url};
+use js_sys::JsString;
+use wasm_bindgen::prelude::wasm_bindgen;
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{Headers, Request, Response};
 
 use crate::config::ConfigError;
 use crate::error::AppError;
-use crate::http::{json_headers, respond};
+use crate::http::{json_headers, respond, set_header};
 use crate::timer::{self, SleepError};
 
 /// The one resource.
@@ -85,7 +87,8 @@ pub async fn handle(
 
 async fn serve(req: &Request, sleep: Result<Duration, ConfigError>) -> Result<Response, AppError> {
     // The host's URL parser: percent-encoding and case are left as sent.
-    let path = Url::new(&req.url())?.pathname();
+    // Only the pathname is copied into wasm memory; the URL stays a JS string.
+    let path = HostUrl::new(&req.unchecked_ref::<HostRequest>().url())?.pathname();
     #[cfg(feature = "test-routes")]
     if let Some(response) = test_routes::serve(&path)? {
         return Ok(response);
@@ -114,10 +117,47 @@ async fn serve(req: &Request, sleep: Result<Duration, ConfigError>) -> Result<Re
             }
             let slept_ms = js_sys::Date::now() - started;
             let headers = json_headers()?;
-            headers.set("Server-Timing", &server_timing(slept_ms))?;
-            Ok(respond(200, &headers, Some(RESULT_BODY))?)
+            STRINGS
+                .with(|js| {
+                    set_header(&headers, &js.server_timing, &server_timing(slept_ms))?;
+                    respond(200, &headers, Some(&js.result))
+                })
+                .map_err(AppError::from)
         }
     }
+}
+
+/// The constant strings of a 200, made once per instance as JS strings.
+struct JsStrings {
+    result: JsString,
+    server_timing: JsString,
+}
+
+thread_local! {
+    static STRINGS: JsStrings = JsStrings {
+        result: RESULT_BODY.into(),
+        server_timing: "Server-Timing".into(),
+    };
+}
+
+#[wasm_bindgen]
+extern "C" {
+    // web-sys's `Request::url` and `Url::new` take and give Rust strings: the
+    // URL would be copied into wasm memory and back out for nothing.
+    #[wasm_bindgen(js_name = Request)]
+    type HostRequest;
+
+    #[wasm_bindgen(method, getter)]
+    fn url(this: &HostRequest) -> JsString;
+
+    #[wasm_bindgen(js_name = URL)]
+    type HostUrl;
+
+    #[wasm_bindgen(constructor, js_class = "URL", catch)]
+    fn new(url: &JsString) -> Result<HostUrl, JsValue>;
+
+    #[wasm_bindgen(method, getter)]
+    fn pathname(this: &HostUrl) -> String;
 }
 
 /// Routes compiled only into the test worker (`--features test-routes`),
@@ -145,7 +185,11 @@ mod test_routes {
                     r#"{{"live_sleeps":{},"wasm_memory_bytes":{bytes}}}"#,
                     timer::live_sleeps()
                 );
-                Ok(Some(respond(200, &json_headers()?, Some(&body))?))
+                Ok(Some(respond(
+                    200,
+                    &json_headers()?,
+                    Some(&body.as_str().into()),
+                )?))
             }
             _ => Ok(None),
         }

@@ -73,7 +73,11 @@ impl AppError {
     /// Turns the error into its response. Fails only if the host refuses to
     /// build a response at all.
     pub fn into_response(self) -> Result<Response, JsValue> {
-        respond(self.status, &self.headers()?, Some(&self.body()))
+        respond(
+            self.status,
+            &self.headers()?,
+            Some(&self.body().as_str().into()),
+        )
     }
 }
 

@@ -4,7 +4,7 @@
 //!
 //! Run it: `make dev` (wrangler dev on 127.0.0.1:4567).
 
-use wasm_bindgen::JsCast;
+use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Request, Response};
 use worker::{Context, Env, event};
 
@@ -17,11 +17,17 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response
     Ok(response)
 }
 
+thread_local! {
+    // Made once per instance: `&str` into `JsValue` copies the name out of
+    // wasm memory into a new JS string on every call.
+    static SLEEP_KEY: JsValue = JsValue::from_str(config::SLEEP_VAR);
+}
+
 /// The raw `TOY_SLEEP_MS` binding. wrangler passes `[vars]` numbers as JS
 /// numbers, so those are turned into their decimal text; anything else that
 /// is not a string is kept as its debug text, which the parser rejects.
 fn sleep_var(env: &Env) -> Option<String> {
-    let value = js_sys::Reflect::get(env, &config::SLEEP_VAR.into()).ok()?;
+    let value = SLEEP_KEY.with(|key| js_sys::Reflect::get(env, key)).ok()?;
     if value.is_undefined() {
         None
     } else if let Some(text) = value.as_string() {

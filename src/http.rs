@@ -2,18 +2,49 @@
 //! place both the routing ([`crate::app`]) and the error type
 //! ([`crate::error`]) take them from, so the arrows run one way.
 
-use wasm_bindgen::JsValue;
+use js_sys::JsString;
+use wasm_bindgen::prelude::wasm_bindgen;
+use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Headers, Response, ResponseInit};
 
 /// Methods `/toy` accepts, as sent in `Allow`.
 pub const ALLOW: &str = "GET, HEAD, OPTIONS";
 
-/// A response with the given status, headers and (optional) body.
-pub fn respond(status: u16, headers: &Headers, body: Option<&str>) -> Result<Response, JsValue> {
+/// A response with the given status, headers and (optional) body. The body
+/// is a JS string: a fixed one can be made once and used for every response.
+pub fn respond(
+    status: u16,
+    headers: &Headers,
+    body: Option<&JsString>,
+) -> Result<Response, JsValue> {
     let init = ResponseInit::new();
     init.set_status(status);
     init.set_headers(headers);
-    Response::new_with_opt_str_and_init(body, &init)
+    Ok(HostResponse::new(body, &init)?.unchecked_into())
+}
+
+/// Sets one header whose name is a JS string made once.
+pub fn set_header(headers: &Headers, name: &JsString, value: &str) -> Result<(), JsValue> {
+    headers.unchecked_ref::<HostHeaders>().set(name, value)
+}
+
+// web-sys's `Response` constructors and `Headers::set` take `&str`s, which
+// the glue decodes out of wasm memory into new JS strings on every call; a V8
+// CPU profile of the worker showed those decodes among its largest costs
+// per request. These take JS strings.
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_name = Response)]
+    type HostResponse;
+
+    #[wasm_bindgen(constructor, js_class = "Response", catch)]
+    fn new(body: Option<&JsString>, init: &ResponseInit) -> Result<HostResponse, JsValue>;
+
+    #[wasm_bindgen(js_name = Headers)]
+    type HostHeaders;
+
+    #[wasm_bindgen(method, catch, js_name = set)]
+    fn set(this: &HostHeaders, name: &JsString, value: &str) -> Result<(), JsValue>;
 }
 
 /// Headers of every JSON answer: the type, and no caching (each answer is a
