@@ -33,6 +33,10 @@ fn main() {}
 #[rustfmt::skip]
 const VARIANTS: &[(&str, &str)] = &[
     ("as-deployed", "src/entry.mjs + wasm-bindgen glue + wasm, as shipped"),
+    ("before-cuts", "the worker before the last cuts (2b2e8cb): race-guard and rust-before together"),
+    ("race-guard", "panic guard as before: an async fetch racing a second Promise"),
+    ("rust-before", "Rust side as before: URL, event type, header name, body copied; ctx held"),
+    ("keep-ctx", "the Rust glue holds ctx (workerd's ExecutionContext) across the sleep"),
     ("no-guard", "without src/entry.mjs's panic guard"),
     ("queue-microtask", "futures' wake-ups via workerd's queueMicrotask, not Promise jobs"),
     ("worker-build", "worker-build's Proxy shim and packaging, as before"),

@@ -12,6 +12,8 @@ rm -rf "$out"; mkdir -p "$out"
 before=5001b69
 shared=3ab35b4
 sets=58022bb
+# The worker before the cuts of the third session of 2026-11-26.
+cuts=2b2e8cb
 
 # bundle NAME ENTRY WASM: one main.js (the entry and all it imports) + the wasm.
 bundle() {
@@ -65,6 +67,32 @@ echo "[ablation] header-sets: JSON headers set one by one, not copied from a tem
 d=$(scratch header-sets)
 git show "$sets:src/http.rs" > "$d/src/http.rs"
 build_scratch header-sets "$d"
+
+echo "[ablation] before-cuts: the whole worker as it was before the last cuts ($cuts)"
+d=$(scratch before-cuts)
+for f in src/entry.mjs src/app.rs src/error.rs src/glue.rs src/http.rs src/timer.rs Cargo.toml; do
+  git show "$cuts:$f" > "$d/$f"
+done
+build_scratch before-cuts "$d"
+
+echo "[ablation] race-guard: src/entry.mjs as before ($cuts): Promise.race, an async fetch"
+d=$(scratch race-guard)
+git show "$cuts:src/entry.mjs" > "$d/src/entry.mjs"
+cp -r build "$d/"
+bundle race-guard "$d/src/entry.mjs" build/index_bg.wasm
+
+echo "[ablation] rust-before: the Rust side as before ($cuts): strings copied, ctx held"
+d=$(scratch rust-before)
+for f in src/app.rs src/error.rs src/glue.rs src/http.rs src/timer.rs Cargo.toml; do
+  git show "$cuts:$f" > "$d/$f"
+done
+build_scratch rust-before "$d"
+
+echo "[ablation] keep-ctx: the Rust glue holds ctx across the sleep"
+d=$(scratch keep-ctx)
+sed -i 's/^    drop(ctx);$/    let _ctx = ctx;/' "$d/src/glue.rs"
+grep -q 'let _ctx = ctx;' "$d/src/glue.rs"
+build_scratch keep-ctx "$d"
 
 echo "[ablation] no-abort-listener: a plain sleep, request.signal not watched"
 d=$(scratch no-abort-listener)

@@ -88,12 +88,16 @@ pub async fn handle(
 async fn serve(req: &Request, sleep: Result<Duration, ConfigError>) -> Result<Response, AppError> {
     // The host's URL parser: percent-encoding and case are left as sent.
     // Only the pathname is copied into wasm memory; the URL stays a JS string.
-    let path = HostUrl::new(&req.unchecked_ref::<HostRequest>().url())?.pathname();
-    #[cfg(feature = "test-routes")]
-    if let Some(response) = test_routes::serve(&path)? {
-        return Ok(response);
-    }
-    match route(&req.method(), &path)? {
+    // (In a block: a `String` alive across the sleep is kept in the future.)
+    let route = {
+        let path = HostUrl::new(&req.unchecked_ref::<HostRequest>().url())?.pathname();
+        #[cfg(feature = "test-routes")]
+        if let Some(response) = test_routes::serve(&path)? {
+            return Ok(response);
+        }
+        route(&req.method(), &path)?
+    };
+    match route {
         Route::Options => {
             let headers = Headers::new()?;
             headers.set("Allow", ALLOW)?;
