@@ -41,7 +41,6 @@ const VARIANTS: &[(&str, &str)] = &[
     ("queue-microtask", "futures' wake-ups via workerd's queueMicrotask, not Promise jobs"),
     ("worker-build", "worker-build's Proxy shim and packaging, as before"),
     ("shared-callback", "timer woken by one shared callback, not JsFuture"),
-    ("header-sets", "JSON headers set one by one, not copied from a template"),
     ("no-abort-listener", "plain sleep: request.signal not watched"),
     ("no-server-timing", "no Server-Timing header"),
     ("js", "plain-JS reference, the same work"),

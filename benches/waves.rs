@@ -16,8 +16,11 @@
 //! ratios (each wasm wave paired with the JS wave beside it), and memory from
 //! fresh processes (one warm request, one wave; 5 alternating repetitions at
 //! N=1000 and 2000), split into private memory (RssAnon) and file-backed
-//! pages (RssFile: workerd's own code as the process touches it). And the
-//! machine's own noise: one fixed CPU loop timed 9 times.
+//! pages (RssFile: workerd's own code as the process touches it); at
+//! N=1000 two probes take the gap apart (`support::memory_probe`: the wasm
+//! module loaded but not called; the wasm kept in V8's baseline compiler),
+//! and the two sizes split it into a per-process and a per-request part. And
+//! the machine's own noise: one fixed CPU loop timed 9 times.
 //! Prints progress and a table, checks the targets, and writes
 //! benches/results.json and benches/latency.svg (shown in the README).
 //! Waves: `cargo bench --bench waves -- 1 100 1000 2000 5000` (the default).
@@ -51,6 +54,7 @@ fn start(name: &str, vars: &[(&str, &str)]) -> Server {
         "flask-fixed" => Server::python_with("flask_fixed.py", vars),
         "quart" => Server::python_with("quart_app.py", vars),
         "seed" => Server::python_with("seed.py", vars),
+        "wasm-liftoff" | "js+wasm" => support::memory_probe(name, vars),
         _ => unreachable!("unknown server {name}"),
     }
 }
@@ -195,7 +199,12 @@ fn main() {
     // earlier wave in their RSS (both grow wave after wave).
     let mut fresh: Vec<(&str, usize, Vec<support::Memory>)> = Vec::new();
     for n in sizes.iter().copied().filter(|n| [1000, 2000].contains(n)) {
-        for name in ["wasm", "js"] {
+        let probes: &[&str] = if n == 1000 {
+            &["wasm", "js", "wasm-liftoff", "js+wasm"]
+        } else {
+            &["wasm", "js"]
+        };
+        for name in probes {
             fresh.push((name, n, Vec::new()));
         }
         for rep in 1..=5 {
@@ -206,7 +215,7 @@ fn main() {
                 assert_eq!(wave.errors, 0, "{wave:?}");
                 let memory = support::Memory::of(server.pid());
                 println!(
-                    "[bench] fresh {name:<5} N={n:<5} rep {rep}/5  peak RSS {:.1} MiB  private {:.1}  file-backed {:.1}",
+                    "[bench] fresh {name:<12} N={n:<5} rep {rep}/5  peak RSS {:.1} MiB  private {:.1}  file-backed {:.1}",
                     memory.peak_mib, memory.anon_mib, memory.file_mib
                 );
                 samples.push(memory);
@@ -219,6 +228,25 @@ fn main() {
             .find(|(s, m, _)| *s == name && *m == n)
             .map(|(_, _, samples)| support::Stat::of(&samples.iter().map(f).collect::<Vec<_>>()))
     };
+
+    // The fresh-memory gap at 1000 taken apart by the two probes.
+    let peak = |name: &str| fresh_stat(name, 1000, |m| m.peak_mib).map(|s| s.median);
+    if let (Some(wasm), Some(js), Some(liftoff), Some(loaded)) = (
+        peak("wasm"),
+        peak("js"),
+        peak("wasm-liftoff"),
+        peak("js+wasm"),
+    ) {
+        println!(
+            "[bench] fresh peak RSS at N=1000, wasm {:+.1} MiB over js: the wasm module loaded but not called {:+.1}; \
+             running it in V8's baseline compiler (compiled code, workerd's pages, per-request memory) {:+.1}; \
+             V8's optimising tier-up {:+.1}",
+            wasm - js,
+            loaded - js,
+            liftoff - loaded,
+            wasm - liftoff
+        );
+    }
 
     let noise = support::machine_noise();
     println!(
@@ -271,6 +299,33 @@ fn main() {
             }
             targets.push((format!("c={n} wave wall <= 1.03 x JS"), wall, wall <= 1.03));
         }
+    }
+    // The fresh-memory gap (wasm minus JS) at two sizes, as a line: what the
+    // wasm worker adds per request in flight, and what it adds per process
+    // whatever the load (the wasm module, V8's compiled code and compilers).
+    // If the fixed part alone is over 10% of JS at c=1000, no per-request
+    // cut can meet the RSS target there.
+    let gap = |n: usize| {
+        Some(
+            fresh_stat("wasm", n, |m| m.peak_mib)?.median
+                - fresh_stat("js", n, |m| m.peak_mib)?.median,
+        )
+    };
+    if let (Some(g1), Some(g2), Some(js1)) =
+        (gap(1000), gap(2000), fresh_stat("js", 1000, |m| m.peak_mib))
+    {
+        let per_request_kib = (g2 - g1) * 1024.0 / 1000.0;
+        let fixed_mib = 2.0 * g1 - g2;
+        println!(
+            "[bench] fresh peak RSS, wasm minus js: {g1:+.1} MiB at 1000, {g2:+.1} at 2000: \
+             {fixed_mib:.1} MiB per process + {per_request_kib:.2} KiB per request in flight; \
+             with nothing per request the ratio at 1000 would be {:.3}",
+            (js1.median + fixed_mib) / js1.median
+        );
+        ratios.insert(
+            "fresh_rss_gap".into(),
+            serde_json::json!({"fixed_mib": fixed_mib, "per_request_kib": per_request_kib}),
+        );
     }
     if let Some(w) = find("wasm", 5000) {
         targets.push(("c=5000 zero errors".into(), w.errors as f64, w.errors == 0));

@@ -11,7 +11,6 @@ rm -rf "$out"; mkdir -p "$out"
 # with the leaner timer adapter that was tried and measured.
 before=5001b69
 shared=3ab35b4
-sets=58022bb
 # The worker before the cuts of the third session of 2026-11-26.
 cuts=2b2e8cb
 
@@ -62,11 +61,6 @@ echo "[ablation] shared-callback: the timer woken by one shared callback, not Js
 d=$(scratch shared-callback)
 git show "$shared:src/timer.rs" > "$d/src/timer.rs"
 build_scratch shared-callback "$d"
-
-echo "[ablation] header-sets: JSON headers set one by one, not copied from a template ($sets)"
-d=$(scratch header-sets)
-git show "$sets:src/http.rs" > "$d/src/http.rs"
-build_scratch header-sets "$d"
 
 echo "[ablation] before-cuts: the whole worker as it was before the last cuts ($cuts)"
 d=$(scratch before-cuts)

@@ -41,6 +41,17 @@ fn a_wave_of_ten_against_each_worker() {
     );
 }
 
+#[test]
+fn the_memory_probes_answer() {
+    let vars = [("TOY_SLEEP_MS", "100")];
+    for name in ["wasm-liftoff", "js+wasm"] {
+        let server = support::memory_probe(name, &vars);
+        let wave = support::wave(name, server.pid(), &server.url("/toy"), 10);
+        assert_eq!(wave.errors, 0, "{wave:?}\n{}", server.log());
+        assert!(wave.p50_ms >= 99.0, "{wave:?}");
+    }
+}
+
 // The statistics the benchmark reports.
 
 fn wave(server: &str, n: usize, cpu: f64, wall: f64) -> Wave {

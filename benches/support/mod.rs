@@ -18,6 +18,39 @@ pub const JS_WORKER: &str = "benches/workers/js-worker.mjs";
 /// The plain-JS floor: sleep, then JSON, nothing else.
 pub const JS_FLOOR: &str = "benches/workers/js-floor.mjs";
 
+/// The two probes `make bench` uses to take the fresh-memory gap apart:
+/// `wasm-liftoff`, the worker as deployed with V8 keeping its wasm in the
+/// baseline compiler (no optimising tier-up; a V8 flag, not something a
+/// deployed worker can set), and `js+wasm`, the JS reference with the wasm
+/// module loaded beside it but never called
+/// (benches/workers/js-with-wasm.mjs).
+pub fn memory_probe(name: &str, vars: &[(&str, &str)]) -> crate::common::Server {
+    use crate::common::{Server, root};
+    let root = root();
+    let wasm = [
+        ("build/index.js", root.join("build/index.js")),
+        ("build/index_bg.wasm", root.join("build/index_bg.wasm")),
+    ];
+    let mut modules = match name {
+        "wasm-liftoff" => vec![("src/entry.mjs", root.join("src/entry.mjs"))],
+        "js+wasm" => vec![
+            (
+                "benches/workers/js-with-wasm.mjs",
+                root.join("benches/workers/js-with-wasm.mjs"),
+            ),
+            ("benches/workers/js-worker.mjs", root.join(JS_WORKER)),
+        ],
+        _ => panic!("no memory probe called {name}"),
+    };
+    modules.extend(wasm);
+    let flags: &[&str] = if name == "wasm-liftoff" {
+        &["--liftoff-only"]
+    } else {
+        &[]
+    };
+    Server::workerd_v8(&modules, vars, flags)
+}
+
 /// One wave's figures.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Wave {

@@ -221,6 +221,16 @@ impl Server {
     /// Bare workerd serving `modules`: (name in the worker, file); the first
     /// is the main module.
     pub fn workerd_modules(modules: &[(&str, PathBuf)], vars: &[(&str, &str)]) -> Server {
+        Server::workerd_v8(modules, vars, &[])
+    }
+
+    /// [`Server::workerd_modules`] with flags for V8 (workerd's `v8Flags`),
+    /// for benchmarks that take the engine apart.
+    pub fn workerd_v8(
+        modules: &[(&str, PathBuf)],
+        vars: &[(&str, &str)],
+        v8_flags: &[&str],
+    ) -> Server {
         let workerd = root().join("node_modules/@cloudflare/workerd-linux-64/bin/workerd");
         require(&workerd, "make test (npm ci installs workerd)");
         let scratch = Scratch::new("workerd");
@@ -249,6 +259,7 @@ impl Server {
 const config :Workerd.Config = (
   services = [ (name = "main", worker = .w) ],
   sockets = [ (name = "http", address = "127.0.0.1:0", http = (), service = "main") ],
+  v8Flags = [ {} ],
 );
 const w :Workerd.Worker = (
   modules = [ {} ],
@@ -257,6 +268,11 @@ const w :Workerd.Worker = (
   bindings = [ {} ],
 );
 "#,
+            v8_flags
+                .iter()
+                .map(|f| format!("{f:?}"))
+                .collect::<Vec<_>>()
+                .join(", "),
             modules.join(",\n    "),
             flags.join(", "),
             bindings.join(", ")

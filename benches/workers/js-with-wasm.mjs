@@ -1,0 +1,8 @@
+// Benchmark probe (`make bench`, fresh-process memory): the plain-JS
+// reference answering every request, with the Rust worker's wasm module
+// loaded and instantiated beside it but never called. What this costs over
+// the JS reference alone is what merely having the wasm module costs a
+// process; the rest of the wasm worker's extra is from running it.
+import "../../build/index.js";
+
+export { default } from "./js-worker.mjs";
