@@ -18,13 +18,12 @@
 use std::time::Duration;
 
 use js_sys::JsString;
-use wasm_bindgen::prelude::wasm_bindgen;
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::JsValue;
 use web_sys::{Headers, Request, Response};
 
 use crate::config::ConfigError;
 use crate::error::AppError;
-use crate::http::{json_headers, respond, set_header};
+use crate::http::{json_headers, pathname, respond, set_header};
 use crate::timer::{self, SleepError};
 
 /// The one resource.
@@ -86,11 +85,9 @@ pub async fn handle(
 }
 
 async fn serve(req: &Request, sleep: Result<Duration, ConfigError>) -> Result<Response, AppError> {
-    // The host's URL parser: percent-encoding and case are left as sent.
-    // Only the pathname is copied into wasm memory; the URL stays a JS string.
-    // (In a block: a `String` alive across the sleep is kept in the future.)
+    // In a block: a `String` alive across the sleep is kept in the future.
     let route = {
-        let path = HostUrl::new(&req.unchecked_ref::<HostRequest>().url())?.pathname();
+        let path = pathname(req)?;
         #[cfg(feature = "test-routes")]
         if let Some(response) = test_routes::serve(&path)? {
             return Ok(response);
@@ -142,26 +139,6 @@ thread_local! {
         result: RESULT_BODY.into(),
         server_timing: "Server-Timing".into(),
     };
-}
-
-#[wasm_bindgen]
-extern "C" {
-    // web-sys's `Request::url` and `Url::new` take and give Rust strings: the
-    // URL would be copied into wasm memory and back out for nothing.
-    #[wasm_bindgen(js_name = Request)]
-    type HostRequest;
-
-    #[wasm_bindgen(method, getter)]
-    fn url(this: &HostRequest) -> JsString;
-
-    #[wasm_bindgen(js_name = URL)]
-    type HostUrl;
-
-    #[wasm_bindgen(constructor, js_class = "URL", catch)]
-    fn new(url: &JsString) -> Result<HostUrl, JsValue>;
-
-    #[wasm_bindgen(method, getter)]
-    fn pathname(this: &HostUrl) -> String;
 }
 
 /// Routes compiled only into the test worker (`--features test-routes`),

@@ -76,7 +76,7 @@ export default {
 
 // Awaits the answer in a function of its own: an async `fetch` would keep
 // its arguments alive for the whole sleep, `ctx` among them (workerd's
-// ExecutionContext, ~330 bytes per request in flight in `make heap`).
+// ExecutionContext, ~380 bytes per request in flight in `make heap`).
 async function settle(answer, wake) {
   let response;
   try {

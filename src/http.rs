@@ -1,11 +1,12 @@
-//! Building responses with the host's own `Response` and `Headers`: the one
-//! place both the routing ([`crate::app`]) and the error type
-//! ([`crate::error`]) take them from, so the arrows run one way.
+//! The host's own HTTP objects: reading a request's path, building responses
+//! with its `Response` and `Headers`. The one place both the routing
+//! ([`crate::app`]) and the error type ([`crate::error`]) take them from, so
+//! the arrows run one way.
 
 use js_sys::JsString;
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{Headers, Response, ResponseInit};
+use web_sys::{Headers, Request, Response, ResponseInit};
 
 /// Methods `/toy` accepts, as sent in `Allow`.
 pub const ALLOW: &str = "GET, HEAD, OPTIONS";
@@ -23,17 +24,39 @@ pub fn respond(
     Ok(HostResponse::new(body, &init)?.unchecked_into())
 }
 
+/// The request's path, by the host's URL parser: percent-encoding and case
+/// are left as sent. Only the pathname is copied into wasm memory; the URL
+/// stays a JS string.
+pub fn pathname(req: &Request) -> Result<String, JsValue> {
+    Ok(HostUrl::new(&req.unchecked_ref::<HostRequest>().url())?.pathname())
+}
+
 /// Sets one header whose name is a JS string made once.
 pub fn set_header(headers: &Headers, name: &JsString, value: &str) -> Result<(), JsValue> {
     headers.unchecked_ref::<HostHeaders>().set(name, value)
 }
 
-// web-sys's `Response` constructors and `Headers::set` take `&str`s, which
-// the glue decodes out of wasm memory into new JS strings on every call; a V8
-// CPU profile of the worker showed those decodes among its largest costs
-// per request. These take JS strings.
+// web-sys's `Request::url`, `Url::new`, `Response` constructors and
+// `Headers::set` take or give Rust strings, which the glue copies across the
+// boundary on every call (a V8 CPU profile of the worker showed those copies
+// among its largest costs per request). These keep JS strings JS strings.
 #[wasm_bindgen]
 extern "C" {
+    #[wasm_bindgen(js_name = Request)]
+    type HostRequest;
+
+    #[wasm_bindgen(method, getter)]
+    fn url(this: &HostRequest) -> JsString;
+
+    #[wasm_bindgen(js_name = URL)]
+    type HostUrl;
+
+    #[wasm_bindgen(constructor, js_class = "URL", catch)]
+    fn new(url: &JsString) -> Result<HostUrl, JsValue>;
+
+    #[wasm_bindgen(method, getter)]
+    fn pathname(this: &HostUrl) -> String;
+
     #[wasm_bindgen(js_name = Response)]
     type HostResponse;
 
