@@ -55,7 +55,7 @@ bench:
 	cargo build --release --example tokio_server
 	cargo bench --bench waves
 
-## Where the CPU goes: scratch builds with one cost item removed each (wasm and JS side), beside the deployed build (loopback, ~9 min)
+## Where the CPU goes: scratch builds with one cost item removed each (wasm and JS side), beside the deployed build (loopback, ~11 min)
 ablation:
 	scripts/setup.sh --load --worker-build
 	scripts/ablation.sh

@@ -114,8 +114,24 @@ fn relative(dir: &Path, file: &Path) -> PathBuf {
 /// to the server process as an inherited file descriptor, so the port is ours
 /// from the moment it is chosen: no other process can take it in between, and
 /// a request sent before the server is up waits in the backlog.
+/// A listener on a port the kernel picks, with the kernel's largest accept
+/// queue. std's `TcpListener::bind` listens with a backlog of 128, and the
+/// servers keep the backlog of the socket they inherit: a wave of 5000
+/// connects overflowed it (2500–3100 SYNs dropped per wave, `nstat`
+/// TcpExtListenDrops), and a client whose SYN is dropped five times waits
+/// past hey's 30 s timeout.
 fn loopback_listener() -> TcpListener {
-    TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0")
+    use socket2::{Domain, Socket, Type};
+    let listen = || -> std::io::Result<TcpListener> {
+        let socket = Socket::new(Domain::IPV4, Type::STREAM, None)?;
+        // As std does on Unix, so a port in TIME_WAIT can be bound again.
+        socket.set_reuse_address(true)?;
+        socket.bind(&std::net::SocketAddr::from(([127, 0, 0, 1], 0)).into())?;
+        // Capped by net.core.somaxconn (4096 by default since Linux 5.4).
+        socket.listen(4096)?;
+        Ok(socket.into())
+    };
+    listen().expect("listen on 127.0.0.1:0")
 }
 
 /// Lets `command`'s process inherit `listener` under its own fd number.

@@ -164,6 +164,51 @@ async fn handler_answers_get_toy_after_the_sleep() {
     assert!(elapsed >= 49.0, "{elapsed} ms");
 }
 
+/// Runs `work` with `TextDecoder.prototype.decode` watched: wasm-bindgen's
+/// glue calls it for every Rust string it copies out of wasm memory into a
+/// new JS string. Returns the strings copied.
+async fn strings_copied_out_of_wasm<F: std::future::Future>(work: F) -> (F::Output, Vec<String>) {
+    let proto = Reflect::get(&js_sys::global(), &"TextDecoder".into())
+        .and_then(|decoder| Reflect::get(&decoder, &"prototype".into()))
+        .expect("TextDecoder.prototype");
+    // Made before watching starts: this key is a string copied out of wasm too.
+    let decode = JsValue::from_str("decode");
+    let original = Reflect::get(&proto, &decode).expect("decode");
+    let copied = js_sys::Array::new();
+    let watching = Function::new_with_args(
+        "original, copied",
+        "return function (...args) { \
+           const text = original.apply(this, args); copied.push(text); return text; };",
+    )
+    .call2(&JsValue::UNDEFINED, &original, &copied)
+    .expect("wrapper");
+    Reflect::set(&proto, &decode, &watching).expect("watch");
+    let output = work.await;
+    Reflect::set(&proto, &decode, &original).expect("restore");
+    let copied = copied
+        .iter()
+        .map(|text| text.as_string().unwrap_or_default())
+        .collect();
+    (output, copied)
+}
+
+#[wasm_bindgen_test]
+async fn a_get_copies_one_string_out_of_wasm_its_server_timing() {
+    // The first call makes the per-instance JS strings (and the header
+    // template); a later one copies only what it computed: the
+    // Server-Timing value. (The URL, "abort", the header name and the body
+    // were copied on every call before: README, "The timer".)
+    call("GET", "/toy", Ok(ms(0))).await;
+    let req = request("GET", "http://toy.test/toy");
+    let (response, copied) = strings_copied_out_of_wasm(app::handle(&req, Ok(ms(0)))).await;
+    let timing = header(&response.expect("response"), "server-timing").expect("Server-Timing");
+    assert_eq!(
+        copied,
+        [timing],
+        "strings copied out of wasm memory by one GET /toy"
+    );
+}
+
 #[wasm_bindgen_test]
 async fn handler_head_options_and_errors() {
     // HEAD gets GET's response; dropping the body is the HTTP server's job
