@@ -16,6 +16,9 @@
 //! For a quick look: `cargo bench --bench ablation -- --in-isolate-only
 //! as-deployed js …` measures only the named variants (as-deployed always),
 //! in-isolate only, and writes target/ablation/partial.json instead.
+//! `--spread` starts each in-isolate call in a task of its own (as requests
+//! over sockets arrive) instead of all of a round in one task; it implies a
+//! partial run.
 
 #[cfg(not(target_arch = "wasm32"))]
 #[path = "../tests/common/mod.rs"]
@@ -62,7 +65,8 @@ fn main() {
         .skip(1)
         .filter(|a| a != "--bench")
         .collect();
-    let in_isolate_only = args.iter().any(|a| a == "--in-isolate-only");
+    let spread = args.iter().any(|a| a == "--spread");
+    let in_isolate_only = spread || args.iter().any(|a| a == "--in-isolate-only");
     let wanted: Vec<&str> = args
         .iter()
         .map(String::as_str)
@@ -135,7 +139,10 @@ fn main() {
     let call_all = |server: &Server| {
         let reply = get(
             &agent,
-            &server.url(&format!("/?n={CALLS}&batches={BATCHES}")),
+            &server.url(&format!(
+                "/?n={CALLS}&batches={BATCHES}&spread={}",
+                u8::from(spread)
+            )),
         );
         assert_eq!(
             reply.body,

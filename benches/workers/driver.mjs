@@ -12,6 +12,10 @@ export default {
     // Several batches per request, so that one measurement spans several
     // garbage collections instead of landing on or beside one.
     const batches = Number(params.get("batches") || 1);
+    // spread=1: each call starts in a task of its own (after a setTimeout 0),
+    // as requests arriving over sockets do; by default all N start in one
+    // task, and whatever the worker schedules per call can be batched.
+    const spread = params.get("spread") === "1";
     // worker-build's shim exports a class (WorkerEntrypoint); the others an object.
     const call =
       typeof target === "function"
@@ -20,7 +24,10 @@ export default {
     let ok = 0;
     for (let b = 0; b < batches; b++) {
       const calls = [];
-      for (let i = 0; i < n; i++) calls.push(call(new Request("http://127.0.0.1/toy")));
+      for (let i = 0; i < n; i++) {
+        if (spread) await new Promise((resolve) => setTimeout(resolve, 0));
+        calls.push(call(new Request("http://127.0.0.1/toy")));
+      }
       const responses = await Promise.all(calls);
       ok += responses.filter((r) => r.status === 200).length;
     }
