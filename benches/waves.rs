@@ -230,12 +230,12 @@ fn main() {
     };
 
     // The fresh-memory gap at 1000 taken apart by the two probes.
-    let peak = |name: &str| fresh_stat(name, 1000, |m| m.peak_mib).map(|s| s.median);
+    let peak = |name: &str, n: usize| fresh_stat(name, n, |m| m.peak_mib).map(|s| s.median);
     if let (Some(wasm), Some(js), Some(liftoff), Some(loaded)) = (
-        peak("wasm"),
-        peak("js"),
-        peak("wasm-liftoff"),
-        peak("js+wasm"),
+        peak("wasm", 1000),
+        peak("js", 1000),
+        peak("wasm-liftoff", 1000),
+        peak("js+wasm", 1000),
     ) {
         println!(
             "[bench] fresh peak RSS at N=1000, wasm {:+.1} MiB over js: the wasm module loaded but not called {:+.1}; \
@@ -305,22 +305,15 @@ fn main() {
     // load (the wasm module, V8's compiled code and compilers). If the
     // per-process part alone is over 10% of JS at c=1000, no per-request cut
     // can meet the RSS target there.
-    let gap = |n: usize| {
-        Some(
-            fresh_stat("wasm", n, |m| m.peak_mib)?.median
-                - fresh_stat("js", n, |m| m.peak_mib)?.median,
-        )
-    };
-    if let (Some(g1), Some(g2), Some(js1)) =
-        (gap(1000), gap(2000), fresh_stat("js", 1000, |m| m.peak_mib))
-    {
+    let gap = |n: usize| Some(peak("wasm", n)? - peak("js", n)?);
+    if let (Some(g1), Some(g2), Some(js1)) = (gap(1000), gap(2000), peak("js", 1000)) {
         let per_request_kib = (g2 - g1) * 1024.0 / 1000.0;
         let reading = if per_request_kib > 0.0 {
             let fixed_mib = g1 - per_request_kib * 1000.0 / 1024.0;
             format!(
                 "{fixed_mib:.1} MiB per process + {per_request_kib:.2} KiB per request in flight; \
                  with nothing per request the ratio at 1000 would be {:.3}",
-                (js1.median + fixed_mib) / js1.median
+                (js1 + fixed_mib) / js1
             )
         } else {
             "no growth with requests in flight this run can resolve: the gap is per process".into()

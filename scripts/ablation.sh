@@ -11,8 +11,10 @@ rm -rf "$out"; mkdir -p "$out"
 # with the leaner timer adapter that was tried and measured.
 before=5001b69
 shared=3ab35b4
-# The worker before the cuts of the third session of 2026-11-26.
+# The worker before the cuts of the third session of 2026-11-26, and the
+# files on its Rust side.
 cuts=2b2e8cb
+rust_side="src/app.rs src/error.rs src/glue.rs src/http.rs src/timer.rs Cargo.toml"
 
 # bundle NAME ENTRY WASM: one main.js (the entry and all it imports) + the wasm.
 bundle() {
@@ -64,7 +66,7 @@ build_scratch shared-callback "$d"
 
 echo "[ablation] before-cuts: the whole worker as it was before the last cuts ($cuts)"
 d=$(scratch before-cuts)
-for f in src/entry.mjs src/app.rs src/error.rs src/glue.rs src/http.rs src/timer.rs Cargo.toml; do
+for f in src/entry.mjs $rust_side; do
   git show "$cuts:$f" > "$d/$f"
 done
 build_scratch before-cuts "$d"
@@ -77,7 +79,7 @@ bundle race-guard "$d/src/entry.mjs" build/index_bg.wasm
 
 echo "[ablation] rust-before: the Rust side as before ($cuts): strings copied, ctx held"
 d=$(scratch rust-before)
-for f in src/app.rs src/error.rs src/glue.rs src/http.rs src/timer.rs Cargo.toml; do
+for f in $rust_side; do
   git show "$cuts:$f" > "$d/$f"
 done
 build_scratch rust-before "$d"

@@ -17,6 +17,9 @@ use std::time::{Duration, Instant};
 pub const JS_WORKER: &str = "benches/workers/js-worker.mjs";
 /// The plain-JS floor: sleep, then JSON, nothing else.
 pub const JS_FLOOR: &str = "benches/workers/js-floor.mjs";
+/// The JS reference with the wasm module loaded beside it, never called
+/// (imports JS_WORKER and build/index.js by those names).
+pub const JS_WITH_WASM: &str = "benches/workers/js-with-wasm.mjs";
 
 /// The two probes `make bench` uses to take the fresh-memory gap apart:
 /// `wasm-liftoff`, the worker as deployed with V8 keeping its wasm in the
@@ -25,30 +28,21 @@ pub const JS_FLOOR: &str = "benches/workers/js-floor.mjs";
 /// module loaded beside it but never called
 /// (benches/workers/js-with-wasm.mjs).
 pub fn memory_probe(name: &str, vars: &[(&str, &str)]) -> crate::common::Server {
-    use crate::common::{Server, root};
-    let root = root();
-    let wasm = [
-        ("build/index.js", root.join("build/index.js")),
-        ("build/index_bg.wasm", root.join("build/index_bg.wasm")),
-    ];
-    let mut modules = match name {
-        "wasm-liftoff" => vec![("src/entry.mjs", root.join("src/entry.mjs"))],
-        "js+wasm" => vec![
-            (
-                "benches/workers/js-with-wasm.mjs",
-                root.join("benches/workers/js-with-wasm.mjs"),
-            ),
-            ("benches/workers/js-worker.mjs", root.join(JS_WORKER)),
-        ],
+    use crate::common::{Server, root, worker_modules};
+    let [entry, glue, wasm] = worker_modules("build");
+    match name {
+        "wasm-liftoff" => Server::workerd_v8(&[entry, glue, wasm], vars, &["--liftoff-only"]),
+        "js+wasm" => {
+            let modules = [
+                (JS_WITH_WASM, root().join(JS_WITH_WASM)),
+                (JS_WORKER, root().join(JS_WORKER)),
+                glue,
+                wasm,
+            ];
+            Server::workerd_modules(&modules, vars)
+        }
         _ => panic!("no memory probe called {name}"),
-    };
-    modules.extend(wasm);
-    let flags: &[&str] = if name == "wasm-liftoff" {
-        &["--liftoff-only"]
-    } else {
-        &[]
-    };
-    Server::workerd_v8(&modules, vars, flags)
+    }
 }
 
 /// One wave's figures.

@@ -114,12 +114,12 @@ fn relative(dir: &Path, file: &Path) -> PathBuf {
 /// to the server process as an inherited file descriptor, so the port is ours
 /// from the moment it is chosen: no other process can take it in between, and
 /// a request sent before the server is up waits in the backlog.
-/// A listener on a port the kernel picks, with the kernel's largest accept
-/// queue. std's `TcpListener::bind` listens with a backlog of 128, and the
-/// servers keep the backlog of the socket they inherit: a wave of 5000
-/// connects overflowed it (2500–3100 SYNs dropped per wave, `nstat`
-/// TcpExtListenDrops), and a client whose SYN is dropped five times waits
-/// past hey's 30 s timeout.
+///
+/// The backlog is the kernel's largest: std's `TcpListener::bind` listens
+/// with 128, and the servers keep the backlog of the socket they inherit; a
+/// wave of 5000 connects overflowed it (2500–3100 SYNs dropped per wave,
+/// `nstat` TcpExtListenDrops), and a client whose SYN is dropped five times
+/// waits past hey's 30 s timeout.
 fn loopback_listener() -> TcpListener {
     use socket2::{Domain, Socket, Type};
     let listen = || -> std::io::Result<TcpListener> {
@@ -159,22 +159,28 @@ pub struct Server {
     scratch: Scratch,
 }
 
+/// The worker as workerd modules: `src/entry.mjs` (the main module), then
+/// the glue and the wasm from the build output in `bundle_dir` (relative to
+/// the root, e.g. "build") under the names the entry imports.
+pub fn worker_modules(bundle_dir: &str) -> [(&'static str, PathBuf); 3] {
+    let root = root();
+    require(&root.join(bundle_dir).join("index_bg.wasm"), "make build");
+    [
+        ("src/entry.mjs", root.join("src/entry.mjs")),
+        ("build/index.js", root.join(bundle_dir).join("index.js")),
+        (
+            "build/index_bg.wasm",
+            root.join(bundle_dir).join("index_bg.wasm"),
+        ),
+    ]
+}
+
 impl Server {
     /// Bare workerd serving `src/entry.mjs` over the build output in
     /// `bundle_dir` (relative to the root, e.g. "build"), with the given text
     /// bindings (`[vars]`), as wrangler.toml would.
     pub fn workerd(bundle_dir: &str, vars: &[(&str, &str)]) -> Server {
-        let root = root();
-        require(&root.join(bundle_dir).join("index_bg.wasm"), "make build");
-        let modules = [
-            ("src/entry.mjs", root.join("src/entry.mjs")),
-            ("build/index.js", root.join(bundle_dir).join("index.js")),
-            (
-                "build/index_bg.wasm",
-                root.join(bundle_dir).join("index_bg.wasm"),
-            ),
-        ];
-        Server::workerd_modules(&modules, vars)
+        Server::workerd_modules(&worker_modules(bundle_dir), vars)
     }
 
     /// Bare workerd serving exactly what `wrangler deploy --dry-run --outdir
