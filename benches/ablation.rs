@@ -46,6 +46,8 @@ const VARIANTS: &[(&str, &str)] = &[
     ("shared-callback", "timer woken by one shared callback, not JsFuture"),
     ("no-abort-listener", "plain sleep: request.signal not watched"),
     ("no-server-timing", "no Server-Timing header"),
+    ("sync-first-poll", "js-sys's executor patched: a new Rust task polled at once, not in a microtask"),
+    ("sync-poll", "js-sys's executor patched: new and woken Rust tasks polled at once"),
     ("js", "plain-JS reference, the same work"),
     ("js-no-abort-listener", "the JS reference with a plain sleep: request.signal not watched"),
     ("js-no-server-timing", "the JS reference without Server-Timing"),

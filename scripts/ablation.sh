@@ -98,9 +98,39 @@ build_scratch no-abort-listener "$d"
 
 echo "[ablation] no-server-timing: no Server-Timing header"
 d=$(scratch no-server-timing)
-sed -i 's/headers.set("Server-Timing", &server_timing(slept_ms))?;/let _ = slept_ms;/' "$d/src/app.rs"
-! grep -q '"Server-Timing", &server_timing' "$d/src/app.rs"
+sed -i 's/set_header(&headers, &js.server_timing, &server_timing(slept_ms))?;/let _ = slept_ms;/' "$d/src/app.rs"
+grep -q 'let _ = slept_ms;' "$d/src/app.rs"
 build_scratch no-server-timing "$d"
+
+# js_sys_patched NAME FIRST [WAKE]: a scratch copy of js-sys (the version in
+# Cargo.lock, from cargo's own registry; never committed) whose single-thread
+# executor polls a spawned task at once instead of in a queued microtask
+# (FIRST) and, with WAKE, also polls a woken task at once when it is not
+# already being polled. The crate is then built against it.
+js_sys_patched() {
+  local src
+  src=$(cargo metadata --format-version 1 --filter-platform wasm32-unknown-unknown \
+    | grep -o '"manifest_path":"[^"]*/js-sys-[0-9.]*/Cargo.toml"' | head -1 | cut -d'"' -f4)
+  local copy=$out/js-sys-$1
+  cp -r "$(dirname "$src")" "$copy"
+  local task=$copy/src/futures/task/singlethread.rs
+  sed -i 's/^        crate::futures::queue::Queue::with(|queue| queue.schedule_task(this));$/        this.run();/' "$task"
+  grep -q '^        this.run();$' "$task"
+  if [[ ${3:-} == wake ]]; then
+    sed -i 's/^    fn force_wake(this: Rc<Self>) {$/&\n        if this.inner.try_borrow_mut().is_ok() { return this.run(); }/' "$task"
+    grep -q 'try_borrow_mut().is_ok() { return this.run(); }' "$task"
+  fi
+  d=$(scratch "$1")
+  mkdir -p "$d/.cargo"
+  printf '[patch.crates-io]\njs-sys = { path = "%s" }\n' "$TOY_ROOT/$copy" > "$d/.cargo/config.toml"
+  # A path dependency is a package of its own to cargo: the shared target
+  # keeps the registry js-sys's artifacts beside these.
+  build_scratch "$1" "$d"
+}
+echo "[ablation] sync-first-poll: js-sys's executor polls each new Rust task at once, not in a microtask"
+js_sys_patched sync-first-poll first
+echo "[ablation] sync-poll: js-sys's executor polls at once, both new and woken tasks"
+js_sys_patched sync-poll first wake
 
 # The same items removed from the plain-JS reference: what JavaScript itself
 # pays for them, so the wasm side's extra is the difference.
