@@ -61,11 +61,11 @@ ablation:
 	scripts/ablation.sh
 	cargo bench --bench ablation
 
-## What a request in flight keeps alive in the V8 heap, wasm vs plain JS (workerd's inspector; loopback, ~30 s)
+## What a request in flight keeps alive in the V8 heap, wasm vs plain JS (workerd's inspector; loopback, ~45 s)
 heap:
 	scripts/setup.sh
 	scripts/build.sh
-	scripts/heap.sh
+	cargo bench --bench heap
 
 ## Reliability: 5000-request wave, 2000 client aborts, 60 s soak at c=1000 (loopback, ~2 min)
 soak:

@@ -1,5 +1,5 @@
 // What a request in flight keeps alive in the V8 heap (`make heap`, through
-// scripts/heap.sh): connects to a workerd's inspector, takes a heap
+// benches/heap.rs): connects to a workerd's inspector, takes a heap
 // snapshot idle and one with N requests sleeping, and prints the live heap
 // per request in flight and the kinds of object it is made of (count and
 // bytes per request; kinds that grew by at least one object per two
@@ -60,6 +60,12 @@ async function snapshot() {
 }
 
 await call("HeapProfiler.enable");
+// One request served first, so that what a worker makes once, on its first
+// request (the wasm glue's views of its memory, cached strings), is in both
+// snapshots: without it the wasm worker's whole linear memory (1.8 MB)
+// counted as growth.
+const first = await (await fetch(`http://127.0.0.1:${app}/toy`)).text();
+if (first !== '{"result":1}') throw new Error(`the first request answered ${first}`);
 const idle = await snapshot();
 const requests = Array.from({ length: n }, () =>
   fetch(`http://127.0.0.1:${app}/toy`).then((r) => r.text(), (e) => String(e)),

@@ -253,6 +253,38 @@ impl Server {
         vars: &[(&str, &str)],
         v8_flags: &[&str],
     ) -> Server {
+        Server::workerd_with(modules, vars, v8_flags, None)
+    }
+
+    /// [`Server::workerd_modules`] with workerd's inspector (the Chrome
+    /// DevTools protocol) on 127.0.0.1; returns its port once it answers.
+    /// The port is one the kernel just handed out and this process let go
+    /// of (workerd takes no inherited socket for its inspector).
+    pub fn workerd_inspected(modules: &[(&str, PathBuf)], vars: &[(&str, &str)]) -> (Server, u16) {
+        let inspector = TcpListener::bind("127.0.0.1:0")
+            .and_then(|free| free.local_addr())
+            .expect("a free loopback port")
+            .port();
+        let server = Server::workerd_with(modules, vars, &[], Some(inspector));
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let list = format!("http://127.0.0.1:{inspector}/json/list");
+        while agent().get(&list).call().is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "workerd's inspector did not answer on 127.0.0.1:{inspector}:\n{}",
+                server.log()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        (server, inspector)
+    }
+
+    fn workerd_with(
+        modules: &[(&str, PathBuf)],
+        vars: &[(&str, &str)],
+        v8_flags: &[&str],
+        inspector: Option<u16>,
+    ) -> Server {
         let workerd = root().join("node_modules/@cloudflare/workerd-linux-64/bin/workerd");
         require(&workerd, "make test (npm ci installs workerd)");
         let scratch = Scratch::new("workerd");
@@ -309,6 +341,9 @@ const w :Workerd.Worker = (
             .arg(&config_path)
             .arg("--socket-fd")
             .arg(format!("http={fd}"));
+        if let Some(port) = inspector {
+            command.arg(format!("--inspector-addr=127.0.0.1:{port}"));
+        }
         Server::spawn_in(command, listener, scratch)
     }
 
