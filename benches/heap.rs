@@ -3,8 +3,9 @@
 //! bare workerd as every benchmark server does (wrangler.toml's
 //! compatibility settings), with `TOY_SLEEP_MS=5000` and workerd's inspector
 //! on; benches/workers/heap.mjs (run by the project's Node 22) takes a heap
-//! snapshot idle and one with N requests sleeping, and prints the live bytes
-//! per request in flight and what they are made of. Loopback only.
+//! snapshot after one request served and one with N requests sleeping, and
+//! prints the live bytes per request in flight and what they are made of.
+//! Loopback only.
 //!
 //! Run: `make heap` (builds the worker first), or `cargo bench --bench heap
 //! -- 500` for another N (default 1000).

@@ -102,11 +102,11 @@ sed -i 's/set_header(&headers, &js.server_timing, &server_timing(slept_ms))?;/le
 grep -q 'let _ = slept_ms;' "$d/src/app.rs"
 build_scratch no-server-timing "$d"
 
-# js_sys_patched NAME FIRST [WAKE]: a scratch copy of js-sys (the version in
+# js_sys_patched NAME [wake]: a scratch copy of js-sys (the version in
 # Cargo.lock, from cargo's own registry; never committed) whose single-thread
 # executor polls a spawned task at once instead of in a queued microtask
-# (FIRST) and, with WAKE, also polls a woken task at once when it is not
-# already being polled. The crate is then built against it.
+# and, with `wake`, also polls a woken task at once when it is not already
+# being polled. The crate is then built against it.
 js_sys_patched() {
   local src
   src=$(cargo metadata --format-version 1 --filter-platform wasm32-unknown-unknown \
@@ -116,7 +116,7 @@ js_sys_patched() {
   local task=$copy/src/futures/task/singlethread.rs
   sed -i 's/^        crate::futures::queue::Queue::with(|queue| queue.schedule_task(this));$/        this.run();/' "$task"
   grep -q '^        this.run();$' "$task"
-  if [[ ${3:-} == wake ]]; then
+  if [[ ${2:-} == wake ]]; then
     sed -i 's/^    fn force_wake(this: Rc<Self>) {$/&\n        if this.inner.try_borrow_mut().is_ok() { return this.run(); }/' "$task"
     grep -q 'try_borrow_mut().is_ok() { return this.run(); }' "$task"
   fi
@@ -128,9 +128,9 @@ js_sys_patched() {
   build_scratch "$1" "$d"
 }
 echo "[ablation] sync-first-poll: js-sys's executor polls each new Rust task at once, not in a microtask"
-js_sys_patched sync-first-poll first
+js_sys_patched sync-first-poll
 echo "[ablation] sync-poll: js-sys's executor polls at once, both new and woken tasks"
-js_sys_patched sync-poll first wake
+js_sys_patched sync-poll wake
 
 # The same items removed from the plain-JS reference: what JavaScript itself
 # pays for them, so the wasm side's extra is the difference.

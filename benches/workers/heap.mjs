@@ -1,9 +1,9 @@
 // What a request in flight keeps alive in the V8 heap (`make heap`, through
 // benches/heap.rs): connects to a workerd's inspector, takes a heap
-// snapshot idle and one with N requests sleeping, and prints the live heap
-// per request in flight and the kinds of object it is made of (count and
-// bytes per request; kinds that grew by at least one object per two
-// requests). Run with the project's Node 22:
+// snapshot after one request served (5 s) and one with N requests sleeping,
+// and prints the live heap per request in flight and the kinds of object it
+// is made of (count and bytes per request; kinds that grew by at least one
+// object per two requests). Run with the project's Node 22:
 //   node benches/workers/heap.mjs INSPECTOR_PORT APP_PORT N
 // The worker must sleep longer than the snapshots take (TOY_SLEEP_MS=5000).
 const [inspector, app, n] = process.argv.slice(2).map(Number);
