@@ -24,7 +24,7 @@ fn main() {}
 fn main() {
     use std::process::Command;
 
-    use common::{Server, root, worker_modules};
+    use common::{Server, require, root, worker_modules};
     use support::JS_WORKER;
 
     // cargo passes `--bench` to a harness-less bench; N is the one number.
@@ -34,11 +34,7 @@ fn main() {
         .unwrap_or(1000);
     let root = root();
     let node = root.join("node_modules/.bin/node");
-    assert!(
-        node.exists(),
-        "{} is missing: run `make heap` (npm ci installs Node 22)",
-        node.display()
-    );
+    require(&node, "make heap (npm ci installs Node 22)");
     let vars = [("TOY_SLEEP_MS", "5000")];
     let servers = [
         ("wasm", worker_modules("build").to_vec()),

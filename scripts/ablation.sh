@@ -107,12 +107,12 @@ build_scratch no-server-timing "$d"
 # executor polls a spawned task at once instead of in a queued microtask
 # and, with `wake`, also polls a woken task at once when it is not already
 # being polled. The crate is then built against it.
+js_sys_src=$(dirname "$(cargo metadata --format-version 1 --filter-platform wasm32-unknown-unknown \
+  | grep -o '"manifest_path":"[^"]*/js-sys-[0-9.]*/Cargo.toml"' | head -1 | cut -d'"' -f4)")
+[[ -f $js_sys_src/src/futures/task/singlethread.rs ]]
 js_sys_patched() {
-  local src
-  src=$(cargo metadata --format-version 1 --filter-platform wasm32-unknown-unknown \
-    | grep -o '"manifest_path":"[^"]*/js-sys-[0-9.]*/Cargo.toml"' | head -1 | cut -d'"' -f4)
   local copy=$out/js-sys-$1
-  cp -r "$(dirname "$src")" "$copy"
+  cp -r "$js_sys_src" "$copy"
   local task=$copy/src/futures/task/singlethread.rs
   sed -i 's/^        crate::futures::queue::Queue::with(|queue| queue.schedule_task(this));$/        this.run();/' "$task"
   grep -q '^        this.run();$' "$task"

@@ -22,7 +22,8 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-fn require(path: &Path, fix: &str) {
+/// Fails with the command that makes `path` exist, when it does not.
+pub fn require(path: &Path, fix: &str) {
     assert!(
         path.exists(),
         "{} is missing: run `{fix}` first",
