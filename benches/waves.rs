@@ -9,11 +9,11 @@
 //! (benches/workers/js-floor.mjs, sleep then JSON and nothing else), `tokio`,
 //! and the seed's side from python/: `flask-fixed` (a loop per request
 //! thread), `quart` (one loop hypercorn owns) and `seed` (fails: its errors).
-//! Each wave is repeated an odd number of times (9 at N=1000, 3 from
-//! N=2000, else 5),
+//! Each wave is repeated an odd number of times (3 from N=2000, else 5),
 //! alternating servers; the table shows median (min–max) per column.
-//! Then, for the wasm-vs-JS targets: CPU as the median of per-repetition
-//! ratios (each wasm wave paired with the JS wave beside it), and memory from
+//! Then, for the wasm-vs-JS targets at N=1000 and 2000: a series of wasm
+//! and JS waves alone, in pairs (31 and 21), CPU and wall as the median of
+//! the per-pair ratios; and memory from
 //! fresh processes (one warm request, one wave; 5 alternating repetitions at
 //! N=1000 and 2000), split into private memory (RssAnon) and file-backed
 //! pages (RssFile: workerd's own code as the process touches it); at
@@ -151,13 +151,9 @@ fn main() {
     let mut all: Vec<Wave> = Vec::new();
     for &n in &sizes {
         // An odd number of repetitions, alternating servers, so drift and
-        // noise hit all alike and the median is one real run. N=1000 carries
-        // the CPU target, whose paired ratio spans ±0.2 within one run: 9.
-        let reps = match n {
-            1000 => 9,
-            n if n >= 2000 => 3,
-            _ => 5,
-        };
+        // noise hit all alike and the median is one real run. The targets'
+        // sizes get their own, longer series below.
+        let reps = if n >= 2000 { 3 } else { 5 };
         for rep in 1..=reps {
             for (name, server) in servers.iter().filter(|(name, _)| takes_part(name, n)) {
                 let wave = support::wave(name, server.pid(), &server.url("/toy"), n);
@@ -175,24 +171,65 @@ fn main() {
             }
         }
     }
+
+    // The wasm-vs-JS CPU and wall targets, on the same long-lived servers:
+    // wasm and JS waves alone, back to back, in pairs whose order alternates.
+    // One wave's CPU per request moves by ±20% from the next of the same
+    // server (workerd's own HTTP work, most of it in user mode), so a median
+    // of 9 ratios moved by up to 0.06 between runs; these series are long
+    // enough to put it within about ±0.03.
+    let server = |name: &str| {
+        servers
+            .iter()
+            .find(|(s, _)| *s == name)
+            .map(|(_, server)| server)
+            .expect("wasm and js are always started")
+    };
+    let mut pairs: Vec<(usize, Vec<(Wave, Wave)>)> = Vec::new();
+    for n in sizes.iter().copied().filter(|n| [1000, 2000].contains(n)) {
+        let count = target_pairs(n);
+        let mut series = Vec::with_capacity(count);
+        for k in 1..=count {
+            let run = |name: &str| {
+                let wave = support::wave(name, server(name).pid(), &server(name).url("/toy"), n);
+                std::thread::sleep(Duration::from_millis(500));
+                wave
+            };
+            let (w, j) = if k % 2 == 1 {
+                let w = run("wasm");
+                (w, run("js"))
+            } else {
+                let j = run("js");
+                (run("wasm"), j)
+            };
+            println!(
+                "[bench] target pair N={n:<5} {k}/{count}  CPU wasm {:.1} js {:.1} us/req ({:.3})  wall {:.3} {:.3} s  errors {} {}",
+                w.cpu_us_per_req,
+                j.cpu_us_per_req,
+                w.cpu_us_per_req / j.cpu_us_per_req,
+                w.wall_s,
+                j.wall_s,
+                w.errors,
+                j.errors
+            );
+            series.push((w, j));
+        }
+        pairs.push((n, series));
+    }
     drop(servers);
     let rows = support::summarise(&all);
 
-    // CPU ratio per repetition: the k-th wasm wave at N against the k-th JS
-    // wave at N, which ran right after it.
-    let paired = |n: usize| {
-        let of = |name: &str| -> Vec<f64> {
-            all.iter()
-                .filter(|w| w.server == name && w.n == n)
-                .map(|w| w.cpu_us_per_req)
-                .collect()
-        };
-        let ratios: Vec<f64> = of("wasm")
-            .iter()
-            .zip(of("js"))
-            .map(|(w, j)| w / j)
-            .collect();
-        (ratios.len() % 2 == 1).then(|| support::Stat::of(&ratios))
+    // Per pair: wasm over JS, for the CPU and the wall targets; and the
+    // ratio of the sums as a second reading of the CPU.
+    let paired = |n: usize, f: fn(&Wave) -> f64| {
+        let (_, series) = pairs.iter().find(|(m, _)| *m == n)?;
+        let ratios: Vec<f64> = series.iter().map(|(w, j)| f(w) / f(j)).collect();
+        Some(support::Stat::of(&ratios))
+    };
+    let summed = |n: usize| {
+        let (_, series) = pairs.iter().find(|(m, _)| *m == n)?;
+        let total = |f: fn(&(Wave, Wave)) -> f64| series.iter().map(f).sum::<f64>();
+        Some(total(|(w, _)| w.cpu_us_per_req) / total(|(_, j)| j.cpu_us_per_req))
     };
 
     // Memory from fresh processes: the long-lived servers above carry every
@@ -266,8 +303,10 @@ fn main() {
         if let (Some(w), Some(j)) = (find("wasm", n), find("js", n)) {
             let ratio = |a: &support::Stat, b: &support::Stat| a.median / b.median;
             let cpu = ratio(&w.cpu_us_per_req, &j.cpu_us_per_req);
-            let wall = ratio(&w.wall_s, &j.wall_s);
-            let cpu_paired = paired(n);
+            let cpu_paired = paired(n, |w| w.cpu_us_per_req);
+            let cpu_summed = summed(n);
+            let wall_paired = paired(n, |w| w.wall_s);
+            let wall = wall_paired.map_or(ratio(&w.wall_s, &j.wall_s), |s| s.median);
             let long_lived_rss = ratio(&w.peak_rss_mib, &j.peak_rss_mib);
             let fresh_ratio = |f: fn(&support::Memory) -> f64| {
                 Some(fresh_stat("wasm", n, f)?.median / fresh_stat("js", n, f)?.median)
@@ -278,8 +317,11 @@ fn main() {
                 .zip(fresh_stat("js", n, |m| m.file_mib))
                 .map(|(w, j)| w.median - j.median);
             println!(
-                "[bench] c={n} wasm/js: CPU {cpu:.3} (paired per repetition: {}); wall {wall:.3}; peak RSS long-lived {long_lived_rss:.3}, fresh {}; private memory {}; file-backed pages {} MiB more",
+                "[bench] c={n} wasm/js: CPU {} over {} pairs (ratio of sums {}; of the table's medians {cpu:.3}); wall {}; peak RSS long-lived {long_lived_rss:.3}, fresh {}; private memory {}; file-backed pages {} MiB more",
                 cpu_paired.as_ref().map_or("-".into(), |s| s.show(3)),
+                target_pairs(n),
+                cpu_summed.map_or("-".into(), |r| format!("{r:.3}")),
+                wall_paired.as_ref().map_or("-".into(), |s| s.show(3)),
                 peak.map_or("-".into(), |r| format!("{r:.3}")),
                 anon.map_or("-".into(), |r| format!("{r:.3}")),
                 file_extra.map_or("-".into(), |d| format!("{d:+.1}")),
@@ -287,8 +329,8 @@ fn main() {
             ratios.insert(
                 format!("c={n}"),
                 serde_json::json!({
-                    "cpu_medians": cpu, "cpu_paired": cpu_paired,
-                    "wall": wall, "peak_rss_long_lived": long_lived_rss, "peak_rss_fresh": peak,
+                    "pairs": target_pairs(n), "cpu_medians": cpu, "cpu_paired": cpu_paired,
+                    "cpu_summed": cpu_summed, "wall": wall, "wall_paired": wall_paired, "peak_rss_long_lived": long_lived_rss, "peak_rss_fresh": peak,
                     "private_memory_fresh": anon, "file_backed_extra_mib": file_extra,
                 }),
             );
@@ -358,6 +400,7 @@ fn main() {
         "fresh_memory": fresh.iter().map(|(name, n, samples)| serde_json::json!({"server": name, "n": n, "samples": samples})).collect::<Vec<_>>(),
         "machine_noise_ms": noise,
         "all_waves": all,
+        "target_pairs": pairs.iter().map(|(n, series)| serde_json::json!({"n": n, "wasm_js": series})).collect::<Vec<_>>(),
         "targets": targets.iter().map(|(name, value, met)| serde_json::json!({"target": name, "value": value, "met": met})).collect::<Vec<_>>(),
     });
     let json_path = root.join("benches/results.json");
@@ -380,6 +423,13 @@ fn main() {
         json_path.display(),
         svg_path.display()
     );
+}
+
+/// How many wasm/JS wave pairs carry the targets at `n`: odd, so the median
+/// is one real pair.
+#[cfg(not(target_arch = "wasm32"))]
+fn target_pairs(n: usize) -> usize {
+    if n >= 2000 { 21 } else { 31 }
 }
 
 /// The thread-owned world's two fixes (tests/contrast.rs), priced: building a
