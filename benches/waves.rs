@@ -221,11 +221,12 @@ fn main() {
 
     // Per pair: wasm over JS, for the CPU and the wall targets; and the
     // ratio of the sums as a second reading of the CPU.
-    let paired = |n: usize, f: fn(&Wave) -> f64| {
+    let ratios = |n: usize, f: fn(&Wave) -> f64| -> Option<Vec<f64>> {
         let (_, series) = pairs.iter().find(|(m, _)| *m == n)?;
-        let ratios: Vec<f64> = series.iter().map(|(w, j)| f(w) / f(j)).collect();
-        Some(support::Stat::of(&ratios))
+        Some(series.iter().map(|(w, j)| f(w) / f(j)).collect())
     };
+    let paired = |n: usize, f: fn(&Wave) -> f64| Some(support::Stat::of(&ratios(n, f)?));
+    let ci = |n: usize, f: fn(&Wave) -> f64| support::median_ci95(&ratios(n, f)?);
     let summed = |n: usize| {
         let (_, series) = pairs.iter().find(|(m, _)| *m == n)?;
         let total = |f: fn(&(Wave, Wave)) -> f64| series.iter().map(f).sum::<f64>();
@@ -305,6 +306,7 @@ fn main() {
             let cpu = ratio(&w.cpu_us_per_req, &j.cpu_us_per_req);
             let cpu_paired = paired(n, |w| w.cpu_us_per_req);
             let cpu_summed = summed(n);
+            let cpu_ci = ci(n, |w| w.cpu_us_per_req);
             let wall_paired = paired(n, |w| w.wall_s);
             let wall = wall_paired.map_or(ratio(&w.wall_s, &j.wall_s), |s| s.median);
             let long_lived_rss = ratio(&w.peak_rss_mib, &j.peak_rss_mib);
@@ -317,9 +319,10 @@ fn main() {
                 .zip(fresh_stat("js", n, |m| m.file_mib))
                 .map(|(w, j)| w.median - j.median);
             println!(
-                "[bench] c={n} wasm/js: CPU {} over {} pairs (ratio of sums {}; of the table's medians {cpu:.3}); wall {}; peak RSS long-lived {long_lived_rss:.3}, fresh {}; private memory {}; file-backed pages {} MiB more",
+                "[bench] c={n} wasm/js: CPU {} over {} pairs, median's 95% interval {} (ratio of sums {}; of the table's medians {cpu:.3}); wall {}; peak RSS long-lived {long_lived_rss:.3}, fresh {}; private memory {}; file-backed pages {} MiB more",
                 cpu_paired.as_ref().map_or("-".into(), |s| s.show(3)),
                 target_pairs(n),
+                cpu_ci.map_or("-".into(), |(lo, hi)| format!("{lo:.3}–{hi:.3}")),
                 cpu_summed.map_or("-".into(), |r| format!("{r:.3}")),
                 wall_paired.as_ref().map_or("-".into(), |s| s.show(3)),
                 peak.map_or("-".into(), |r| format!("{r:.3}")),
@@ -330,7 +333,7 @@ fn main() {
                 format!("c={n}"),
                 serde_json::json!({
                     "pairs": target_pairs(n), "cpu_medians": cpu, "cpu_paired": cpu_paired,
-                    "cpu_summed": cpu_summed, "wall": wall, "wall_paired": wall_paired, "peak_rss_long_lived": long_lived_rss, "peak_rss_fresh": peak,
+                    "cpu_paired_ci95": cpu_ci, "cpu_summed": cpu_summed, "wall": wall, "wall_paired": wall_paired, "peak_rss_long_lived": long_lived_rss, "peak_rss_fresh": peak,
                     "private_memory_fresh": anon, "file_backed_extra_mib": file_extra,
                 }),
             );

@@ -84,6 +84,15 @@ fn an_even_count_of_repetitions_is_refused() {
 }
 
 #[test]
+fn the_median_interval_is_the_order_statistics_for_95_percent() {
+    let values: Vec<f64> = (1..=31).rev().map(f64::from).collect();
+    // 31 values: ranks 10 and 22 (the usual table); 21 values: 6 and 16.
+    assert_eq!(support::median_ci95(&values), Some((10.0, 22.0)));
+    assert_eq!(support::median_ci95(&values[..21]), Some((16.0, 26.0)));
+    assert_eq!(support::median_ci95(&values[..5]), None);
+}
+
+#[test]
 fn percentile_is_nearest_rank() {
     let v: Vec<f64> = (1..=100).map(f64::from).collect();
     assert_eq!(percentile(&v, 0.5), 50.0);

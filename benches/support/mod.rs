@@ -232,6 +232,20 @@ impl Stat {
     }
 }
 
+/// A distribution-free 95% confidence interval for the median of `values`
+/// (order statistics: ranks k and n+1-k with k = ⌊(n+1)/2 − 1.96·√n/2⌋);
+/// `None` below 6 values, where no such interval reaches 95%.
+pub fn median_ci95(values: &[f64]) -> Option<(f64, f64)> {
+    let n = values.len();
+    let k = ((n as f64 + 1.0) / 2.0 - 0.98 * (n as f64).sqrt()).floor() as usize;
+    if k < 1 {
+        return None;
+    }
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    Some((sorted[k - 1], sorted[n - k]))
+}
+
 /// One (server, N) over its repetitions. Each column is summarised on its
 /// own: the median wall time and the median CPU may come from different
 /// repetitions. Errors are summed over all repetitions.
