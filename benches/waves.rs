@@ -12,7 +12,7 @@
 //! Each wave is repeated an odd number of times (3 from N=2000, else 5),
 //! alternating servers; the table shows median (min–max) per column.
 //! Then, for the wasm-vs-JS targets at N=1000 and 2000: a series of wasm
-//! and JS waves alone, in pairs (31 and 21), CPU and wall as the median of
+//! and JS waves alone, on a fresh pair of servers per size, in pairs (31 and 21), CPU and wall as the median of
 //! the per-pair ratios; and memory from
 //! fresh processes (one warm request, one wave; 5 alternating repetitions at
 //! N=1000 and 2000), split into private memory (RssAnon) and file-backed
@@ -172,29 +172,35 @@ fn main() {
         }
     }
 
-    // The wasm-vs-JS CPU and wall targets, on the same long-lived servers:
-    // wasm and JS waves alone, back to back, in pairs whose order alternates.
-    // One wave's CPU per request moves by ±20% from the next of the same
-    // server (workerd's own HTTP work, most of it in user mode), so a median
-    // of 9 ratios moved by up to 0.06 between runs; these series are long
-    // enough to put it within about ±0.03.
-    let server = |name: &str| {
-        servers
-            .iter()
-            .find(|(s, _)| *s == name)
-            .map(|(_, server)| server)
-            .expect("wasm and js are always started")
-    };
+    drop(servers);
+
+    // The wasm-vs-JS CPU and wall targets: a series per size on a wasm and a
+    // JS server started for it (3 waves of N first, not counted), alone,
+    // back to back, in pairs whose order alternates. One wave's CPU per
+    // request moves by ±20% from the next of the same server (workerd's own
+    // HTTP work, most of it in user mode), so a median of 9 ratios moved by
+    // up to 0.06 between runs. Fresh servers, because the ratio depends on
+    // what a process has been through: on the long-lived servers above,
+    // after their waves of 5000 had grown both heaps to ~400 MiB, it read
+    // 1.01–1.07 where the same servers' table had read 1.16–1.21 (by hand:
+    // 1.12 before two waves of 5000, 1.00 after; docs/benchmark.md).
     let mut pairs: Vec<(usize, Vec<(Wave, Wave)>)> = Vec::new();
     for n in sizes.iter().copied().filter(|n| [1000, 2000].contains(n)) {
+        let wasm = start("wasm", &[]);
+        let js = start("js", &[]);
+        let run = |name: &str| {
+            let server = if name == "wasm" { &wasm } else { &js };
+            let wave = support::wave(name, server.pid(), &server.url("/toy"), n);
+            std::thread::sleep(Duration::from_millis(500));
+            wave
+        };
+        for _ in 0..3 {
+            run("wasm");
+            run("js");
+        }
         let count = target_pairs(n);
         let mut series = Vec::with_capacity(count);
         for k in 1..=count {
-            let run = |name: &str| {
-                let wave = support::wave(name, server(name).pid(), &server(name).url("/toy"), n);
-                std::thread::sleep(Duration::from_millis(500));
-                wave
-            };
             let (w, j) = if k % 2 == 1 {
                 let w = run("wasm");
                 (w, run("js"))
@@ -216,7 +222,6 @@ fn main() {
         }
         pairs.push((n, series));
     }
-    drop(servers);
     let rows = support::summarise(&all);
 
     // Per pair: wasm over JS, for the CPU and the wall targets; and the
