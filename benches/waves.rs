@@ -12,9 +12,9 @@
 //! Each wave is repeated an odd number of times (3 from N=2000, else 5),
 //! alternating servers; the table shows median (min–max) per column.
 //! Then, for the wasm-vs-JS targets at N=1000 and 2000: a series of wasm
-//! and JS waves alone, on a fresh pair of servers per size, in pairs (31 and 21), CPU and wall as the median of
-//! the per-pair ratios; and memory from
-//! fresh processes (one warm request, one wave; 5 alternating repetitions at
+//! and JS waves alone, on a fresh pair of servers per size, in pairs (31
+//! and 21), CPU and wall as the median of the per-pair ratios (with a 95%
+//! interval for the CPU's); and memory from fresh processes (one warm request, one wave; 5 alternating repetitions at
 //! N=1000 and 2000), split into private memory (RssAnon) and file-backed
 //! pages (RssFile: workerd's own code as the process touches it); at
 //! N=1000 two probes take the gap apart (`support::memory_probe`: the wasm
@@ -182,8 +182,9 @@ fn main() {
     // up to 0.06 between runs. Fresh servers, because the ratio depends on
     // what a process has been through: on the long-lived servers above,
     // after their waves of 5000 had grown both heaps to ~400 MiB, it read
-    // 1.01–1.07 where the same servers' table had read 1.16–1.21 (by hand:
-    // 1.12 before two waves of 5000, 1.00 after; docs/benchmark.md).
+    // 1.01–1.07 where the same servers' table had read 1.16–1.21 (by hand,
+    // twice: 1.12 and 1.16 before two waves of 5000, 1.00 and 1.01 after;
+    // docs/benchmark.md, Targets).
     let mut pairs: Vec<(usize, Vec<(Wave, Wave)>)> = Vec::new();
     for n in sizes.iter().copied().filter(|n| [1000, 2000].contains(n)) {
         let wasm = start("wasm", &[]);
