@@ -14,8 +14,8 @@
 //! Then, for the wasm-vs-JS targets at N=1000 and 2000: a series of wasm
 //! and JS waves alone, on a fresh pair of servers per size, in pairs (31
 //! and 21), CPU and wall as the median of the per-pair ratios (with a 95%
-//! interval for the CPU's); and memory from fresh processes (one warm request, one wave; 5 alternating repetitions at
-//! N=1000 and 2000), split into private memory (RssAnon) and file-backed
+//! interval for the CPU's); and memory from fresh processes (one warm
+//! request, one wave; 5 alternating repetitions at N=1000 and 2000), split into private memory (RssAnon) and file-backed
 //! pages (RssFile: workerd's own code as the process touches it); at
 //! N=1000 two probes take the gap apart (`support::memory_probe`: the wasm
 //! module loaded but not called; the wasm kept in V8's baseline compiler),
