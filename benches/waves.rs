@@ -10,19 +10,20 @@
 //! and the seed's side from python/: `flask-fixed` (a loop per request
 //! thread), `quart` (one loop hypercorn owns) and `seed` (fails: its errors).
 //! Each wave is repeated an odd number of times (3 from N=2000, else 5),
-//! alternating servers; the table shows median (min–max) per column.
-//! Then, for the wasm-vs-JS targets at N=1000 and 2000: a series of wasm
-//! and JS waves alone, on a fresh pair of servers per size, in pairs (31
-//! and 21), CPU and wall as the median of the per-pair ratios (with a 95%
-//! interval for the CPU's); and memory from fresh processes (one warm
-//! request, one wave; 5 alternating repetitions at N=1000 and 2000), split into private memory (RssAnon) and file-backed
-//! pages (RssFile: workerd's own code as the process touches it); at
-//! N=1000 two probes take the gap apart (`support::memory_probe`: the wasm
-//! module loaded but not called; the wasm kept in V8's baseline compiler),
-//! and the two sizes split it into a per-process and a per-request part. And
-//! the machine's own noise: one fixed CPU loop timed 9 times.
-//! Prints progress and a table, checks the targets, and writes
-//! benches/results.json and benches/latency.svg (shown in the README).
+//! alternating servers; the table shows median (min–max) per column. Then,
+//! for the wasm-vs-JS targets at N=1000 and 2000: a series of wasm and JS
+//! waves alone, on a fresh pair of servers per size, in pairs (31 and 21),
+//! CPU and wall as the median of the per-pair ratios (with a 95% interval for
+//! the CPU's); and memory from fresh processes (one warm request, one wave; 5
+//! alternating repetitions at N=1000 and 2000), split into private memory
+//! (RssAnon) and file-backed pages (RssFile: workerd's own code as the
+//! process touches it); at N=1000 two probes take the gap apart
+//! (`support::memory_probe`: the wasm module loaded but not called; the wasm
+//! kept in V8's baseline compiler), and the two sizes split it into a
+//! per-process and a per-request part. And the machine's own noise: one fixed
+//! CPU loop timed 9 times. Prints progress and a table, checks the targets,
+//! and writes benches/results.json and benches/latency.svg (shown in the
+//! README).
 //! Waves: `cargo bench --bench waves -- 1 100 1000 2000 5000` (the default).
 
 #[cfg(not(target_arch = "wasm32"))]
