@@ -227,17 +227,21 @@ fn main() {
     let rows = support::summarise(&all);
 
     // Per pair: wasm over JS, for the CPU and the wall targets; and the
-    // ratio of the sums as a second reading of the CPU.
-    let ratios = |n: usize, f: fn(&Wave) -> f64| -> Option<Vec<f64>> {
-        let (_, series) = pairs.iter().find(|(m, _)| *m == n)?;
-        Some(series.iter().map(|(w, j)| f(w) / f(j)).collect())
+    // ratio of the sums as a second reading of the CPU. A series ran at
+    // every target size the table has.
+    let series_at = |n: usize| -> &[(Wave, Wave)] {
+        pairs
+            .iter()
+            .find(|(m, _)| *m == n)
+            .map(|(_, series)| series.as_slice())
+            .expect("a target series at every size 1000 and 2000 that ran")
     };
-    let paired = |n: usize, f: fn(&Wave) -> f64| Some(support::Stat::of(&ratios(n, f)?));
-    let ci = |n: usize, f: fn(&Wave) -> f64| support::median_ci95(&ratios(n, f)?);
+    let pair_ratios = |n: usize, f: fn(&Wave) -> f64| -> Vec<f64> {
+        series_at(n).iter().map(|(w, j)| f(w) / f(j)).collect()
+    };
     let summed = |n: usize| {
-        let (_, series) = pairs.iter().find(|(m, _)| *m == n)?;
-        let total = |f: fn(&(Wave, Wave)) -> f64| series.iter().map(f).sum::<f64>();
-        Some(total(|(w, _)| w.cpu_us_per_req) / total(|(_, j)| j.cpu_us_per_req))
+        let total = |f: fn(&(Wave, Wave)) -> f64| series_at(n).iter().map(f).sum::<f64>();
+        total(|(w, _)| w.cpu_us_per_req) / total(|(_, j)| j.cpu_us_per_req)
     };
 
     // Memory from fresh processes: the long-lived servers above carry every
@@ -311,11 +315,12 @@ fn main() {
         if let (Some(w), Some(j)) = (find("wasm", n), find("js", n)) {
             let ratio = |a: &support::Stat, b: &support::Stat| a.median / b.median;
             let cpu = ratio(&w.cpu_us_per_req, &j.cpu_us_per_req);
-            let cpu_paired = paired(n, |w| w.cpu_us_per_req);
+            let cpu_ratios = pair_ratios(n, |w| w.cpu_us_per_req);
+            let cpu_paired = support::Stat::of(&cpu_ratios);
+            let cpu_ci = support::median_ci95(&cpu_ratios);
             let cpu_summed = summed(n);
-            let cpu_ci = ci(n, |w| w.cpu_us_per_req);
-            let wall_paired = paired(n, |w| w.wall_s);
-            let wall = wall_paired.map_or(ratio(&w.wall_s, &j.wall_s), |s| s.median);
+            let wall_paired = support::Stat::of(&pair_ratios(n, |w| w.wall_s));
+            let wall = wall_paired.median;
             let long_lived_rss = ratio(&w.peak_rss_mib, &j.peak_rss_mib);
             let fresh_ratio = |f: fn(&support::Memory) -> f64| {
                 Some(fresh_stat("wasm", n, f)?.median / fresh_stat("js", n, f)?.median)
@@ -326,12 +331,11 @@ fn main() {
                 .zip(fresh_stat("js", n, |m| m.file_mib))
                 .map(|(w, j)| w.median - j.median);
             println!(
-                "[bench] c={n} wasm/js: CPU {} over {} pairs, median's 95% interval {} (ratio of sums {}; of the table's medians {cpu:.3}); wall {}; peak RSS long-lived {long_lived_rss:.3}, fresh {}; private memory {}; file-backed pages {} MiB more",
-                cpu_paired.as_ref().map_or("-".into(), |s| s.show(3)),
+                "[bench] c={n} wasm/js: CPU {} over {} pairs, median's 95% interval {} (ratio of sums {cpu_summed:.3}; of the table's medians {cpu:.3}); wall {}; peak RSS long-lived {long_lived_rss:.3}, fresh {}; private memory {}; file-backed pages {} MiB more",
+                cpu_paired.show(3),
                 target_pairs(n),
                 cpu_ci.map_or("-".into(), |(lo, hi)| format!("{lo:.3}–{hi:.3}")),
-                cpu_summed.map_or("-".into(), |r| format!("{r:.3}")),
-                wall_paired.as_ref().map_or("-".into(), |s| s.show(3)),
+                wall_paired.show(3),
                 peak.map_or("-".into(), |r| format!("{r:.3}")),
                 anon.map_or("-".into(), |r| format!("{r:.3}")),
                 file_extra.map_or("-".into(), |d| format!("{d:+.1}")),
@@ -344,7 +348,7 @@ fn main() {
                     "private_memory_fresh": anon, "file_backed_extra_mib": file_extra,
                 }),
             );
-            let cpu = cpu_paired.map_or(cpu, |s| s.median);
+            let cpu = cpu_paired.median;
             targets.push((format!("c={n} CPU/request <= 1.15 x JS"), cpu, cpu <= 1.15));
             if let Some(rss) = peak {
                 targets.push((format!("c={n} peak RSS <= 1.10 x JS"), rss, rss <= 1.10));
