@@ -88,6 +88,7 @@ async function settle(answer, wake) {
   } finally {
     waiting.delete(wake);
   }
-  // Built here, in this request's own context.
-  return response === PANICKED ? internalError() : response;
+  // Built here, in this request's own context. `null` is the Rust glue's
+  // answer when the host would not build even its JSON error response.
+  return response === PANICKED || response === null ? internalError() : response;
 }

@@ -18,7 +18,23 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> worker::Result<Response>
     drop(ctx);
     let sleep = config::sleep_duration(sleep_var(&env).as_deref());
     drop(env);
-    Ok(app::handle(&req, sleep).await?)
+    // Never `Err`: the macro would answer an `Err` with its own text/plain
+    // 500, and the code for it (`worker::Error` and its conversions, the
+    // `worker::Response` builder) is a fifth of the module, compiled by V8
+    // on the first request as part of this function.
+    Ok(match app::handle(&req, sleep).await {
+        Ok(response) => response,
+        Err(error) => unanswerable(&error),
+    })
+}
+
+/// The host would not build even the JSON error response: `null` instead,
+/// which src/entry.mjs answers with the same JSON 500 built in JavaScript.
+#[cold]
+#[inline(never)]
+fn unanswerable(error: &JsValue) -> Response {
+    worker::console_error!("toy-edge: no response could be built: {error:?}");
+    JsValue::NULL.unchecked_into()
 }
 
 thread_local! {

@@ -134,6 +134,43 @@ fn a_panic_becomes_a_json_500_and_the_next_request_succeeds() {
 }
 
 #[test]
+fn a_host_that_refuses_every_response_still_gets_the_json_500() {
+    // tests/workers/refusing-host.mjs refuses the next N `new Response(...)`
+    // of a request. N = 1: the answer is refused, Rust builds its JSON 500.
+    // N = 2: that is refused too, and src/entry.mjs answers from JS with the
+    // same JSON 500 (the `worker` macro's own error page is text/plain).
+    let mut modules = vec![(
+        "tests/workers/refusing-host.mjs",
+        common::root().join("tests/workers/refusing-host.mjs"),
+    )];
+    modules.extend(common::worker_modules("build"));
+    let server = Server::workerd_modules(&modules, &[("TOY_SLEEP_MS", "0")]);
+    let agent = agent();
+    let want = toy_edge::error::AppError::INTERNAL.body();
+    for refused in [1, 2, 2] {
+        let reply = get(&agent, &server.url(&format!("/toy?refuse={refused}")));
+        assert_eq!(
+            (
+                reply.status,
+                reply.header("content-type"),
+                reply.body.as_str()
+            ),
+            (500, Some("application/json"), want.as_str()),
+            "{refused} refused: {reply:?}"
+        );
+        // Not a panic: the instance carries on.
+        let next = get(&agent, &server.url("/toy"));
+        assert_eq!((next.status, next.body.as_str()), (200, r#"{"result":1}"#));
+    }
+    let log = server.log();
+    assert!(
+        log.contains("Response refused"),
+        "the refusal was not logged:\n{log}"
+    );
+    assert!(!log.contains("panicked"), "a panic:\n{log}");
+}
+
+#[test]
 fn the_release_bundle_has_no_panic_route() {
     let server = Server::workerd("build", SHORT);
     assert_eq!(get(&agent(), &server.url("/__panic")).status, 404);
