@@ -50,8 +50,13 @@ wasm-bindgen --target module --out-name index --no-typescript \
   --out-dir "$staging" "$wasm_in"
 # The feature set from scripts/env.sh (worker-build's own). No
 # --debuginfo: the name section is a quarter of the module; panics are still
-# logged with their message.
-wasm-opt -O "$staging/index_bg.wasm" -o "$out/index_bg.wasm" "${wasm_features[@]}"
+# logged with their message. -ocimfs=0: by default wasm-opt inlines every
+# function that has one caller, however large, and the handler's state
+# machine grew into one function whose optimising compile in V8 peaks at
+# 2.4 MB of compiler memory; without it a fresh workerd's peak RSS after a
+# wave of 1000 is 0.8-1.0 MiB lower, with CPU per request and time to the
+# first response unchanged within the noise (docs/benchmark.md, Memory).
+wasm-opt -O -ocimfs=0 "$staging/index_bg.wasm" -o "$out/index_bg.wasm" "${wasm_features[@]}"
 # One file for the glue and its inline snippets; the wasm stays a module of
 # its own. workerd and wrangler take a plain `import` of a .wasm module.
 esbuild --bundle "$staging/index.js" --format=esm --minify --log-level=warning \
