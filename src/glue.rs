@@ -20,8 +20,8 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> worker::Result<Response>
     drop(env);
     // Never `Err`: the macro would answer an `Err` with its own text/plain
     // 500, and the code for it (`worker::Error` and its conversions, the
-    // `worker::Response` builder) is a fifth of the module, compiled by V8
-    // on the first request as part of this function.
+    // `worker::Response` builder) was a fifth of the module, part of it
+    // inlined into this function, which V8 compiles on the first request.
     Ok(match app::handle(&req, sleep).await {
         Ok(response) => response,
         Err(error) => unanswerable(&error),
