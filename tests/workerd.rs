@@ -139,10 +139,8 @@ fn a_host_that_refuses_every_response_still_gets_the_json_500() {
     // of a request. N = 1: the answer is refused, Rust builds its JSON 500.
     // N = 2: that is refused too, and src/entry.mjs answers from JS with the
     // same JSON 500 (the `worker` macro's own error page is text/plain).
-    let mut modules = vec![(
-        "tests/workers/refusing-host.mjs",
-        common::root().join("tests/workers/refusing-host.mjs"),
-    )];
+    let main = "tests/workers/refusing-host.mjs";
+    let mut modules = vec![(main, common::root().join(main))];
     modules.extend(common::worker_modules("build"));
     let server = Server::workerd_modules(&modules, &[("TOY_SLEEP_MS", "0")]);
     let agent = agent();
