@@ -408,11 +408,29 @@ const w :Workerd.Worker = (
     /// chromedriver (Debian's, as the set-up installs it) on the port it
     /// picks and reports. Chromium keeps its temporary directories under
     /// TMPDIR, here the scratch directory, so they go with it.
+    ///
+    /// Asked for port 0, chromedriver binds `::1` on a port the system picks
+    /// and then `127.0.0.1` on the same number, which another process may
+    /// hold (seen in CI: "bind() failed: Address already in use", exit 1).
+    /// A new start gets a new port, so that one failure is retried.
     pub fn chromedriver() -> Server {
-        let scratch = Scratch::new("chromedriver");
-        let mut command = Command::new("chromedriver");
-        command.arg("--port=0").env("TMPDIR", &scratch.dir);
-        Server::reporting_in(command, scratch, Duration::from_secs(30))
+        const ATTEMPTS: usize = 5;
+        let mut attempt = 1;
+        loop {
+            let scratch = Scratch::new("chromedriver");
+            let mut command = Command::new("chromedriver");
+            command.arg("--port=0").env("TMPDIR", &scratch.dir);
+            match Server::try_reporting_in(command, scratch, Duration::from_secs(30)) {
+                Ok(server) => return server,
+                Err(why) if attempt < ATTEMPTS && why.contains("Address already in use") => {
+                    eprintln!(
+                        "[e2e] chromedriver lost its port to another process; starting it again"
+                    );
+                    attempt += 1;
+                }
+                Err(why) => panic!("chromedriver (attempt {attempt} of {ATTEMPTS}) {why}"),
+            }
+        }
     }
 
     /// Starts `command` and waits for the port it reports in its log
@@ -424,6 +442,18 @@ const w :Workerd.Worker = (
 
     fn reporting_in(command: Command, scratch: Scratch, wait: Duration) -> Server {
         let label = scratch.label.clone();
+        Server::try_reporting_in(command, scratch, wait)
+            .unwrap_or_else(|why| panic!("{label} {why}"))
+    }
+
+    /// [`Server::reporting_in`], but a server that exits before it reports a
+    /// port is an `Err` that quotes its log (its scratch directory goes).
+    fn try_reporting_in(
+        command: Command,
+        scratch: Scratch,
+        wait: Duration,
+    ) -> Result<Server, String> {
+        let label = scratch.label.clone();
         let mut server = Server::launch(command, 0, scratch);
         let deadline = Instant::now() + wait;
         server.port = loop {
@@ -432,7 +462,7 @@ const w :Workerd.Worker = (
                 break port;
             }
             if let Ok(Some(status)) = server.child.try_wait() {
-                panic!("{label} exited ({status}) before it listened:\n{text}");
+                return Err(format!("exited ({status}) before it listened:\n{text}"));
             }
             assert!(
                 Instant::now() < deadline,
@@ -440,7 +470,7 @@ const w :Workerd.Worker = (
             );
             std::thread::sleep(Duration::from_millis(20));
         };
-        server
+        Ok(server)
     }
 
     /// Starts `command`, which inherited `listener`; our copy is closed after
