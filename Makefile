@@ -19,14 +19,17 @@ build:
 	scripts/setup.sh
 	scripts/build.sh
 
-## cargo fmt --check and clippy -D warnings, native and wasm
+## cargo fmt --check and clippy -D warnings, native and wasm; the crates' docs and packages
 lint:
 	scripts/setup.sh
-	cargo fmt --check
-	cargo clippy --all-targets -- -D warnings
-	cargo clippy --all-targets --target wasm32-unknown-unknown -- -D warnings
+	cargo fmt --all --check
+	cargo clippy --workspace --all-targets -- -D warnings
+	cargo clippy --workspace --all-targets --target wasm32-unknown-unknown -- -D warnings
 	cargo clippy --all-targets --target wasm32-unknown-unknown --features entry,test-routes -- -D warnings
 	cargo clippy --lib --target wasm32-unknown-unknown --features service-worker -- -D warnings
+	# The libraries are publishable (nothing is published): docs build clean, the package verifies.
+	RUSTDOCFLAGS='-D warnings' cargo doc --quiet --no-deps -p js-host-timer
+	cargo package --quiet --allow-dirty -p js-host-timer
 
 ## The same handler in a browser Service Worker: serves the page on http://127.0.0.1:4568/ (press its button)
 sw:

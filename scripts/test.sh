@@ -56,16 +56,20 @@ run_host() {
 
 for host in "${hosts[@]}"; do
   case "$host" in
-    native)   run_host "native" cargo test --no-fail-fast --lib --test contrast ;;
+    # The timer crate's doctests are compiled here (no_run: they need a JS host).
+    native)   run_host "native" bash -c 'cargo test --no-fail-fast --lib --test contrast; a=$?
+                cargo test --no-fail-fast -p js-host-timer --doc; b=$?; exit $((a | b))' ;;
     python)   run_host "python" cargo test --test python_seed ;;
     workerd)  run_host "workerd" cargo test --no-fail-fast --test workerd --test hostile --test aborts ;;
     wrangler) run_host "wrangler" cargo test --test wrangler_dev ;;
-    node)     run_host "node" cargo test "${wasm[@]}" --test node ;;
+    node)     run_host "node" cargo test --no-fail-fast "${wasm[@]}" -p toy-edge -p js-host-timer \
+                --test node --test timer_in_node ;;
     browser)
       # Chromium leaves directories in TMPDIR when its driver ends it: give
       # it one of its own and remove that.
       tmp=$(mktemp -d "${TMPDIR:-/tmp}/toy-chromium.XXXXXX")
-      TMPDIR=$tmp run_host "chromium" cargo test "${wasm[@]}" --test browser
+      TMPDIR=$tmp run_host "chromium" cargo test --no-fail-fast "${wasm[@]}" -p toy-edge -p js-host-timer \
+        --test browser --test timer_in_browser
       rm -rf "$tmp" ;;
     sw)       run_host "service-worker" cargo test --test service_worker ;;
     dryrun)   run_host "deploy" cargo test --test deploy_dry_run ;;

@@ -24,7 +24,7 @@ use web_sys::{Headers, Request, Response};
 use crate::config::ConfigError;
 use crate::error::AppError;
 use crate::http::{json_headers, pathname, respond, set_header};
-use crate::timer::{self, SleepError};
+use js_host_timer::SleepError;
 
 /// The one resource.
 pub const TOY_PATH: &str = "/toy";
@@ -108,10 +108,10 @@ async fn serve(req: &Request, sleep: Result<Duration, ConfigError>) -> Result<Re
             let started = js_sys::Date::now();
             // workerd aborts request.signal when the client goes away
             // (`enable_request_signal`): stop sleeping for nobody.
-            match timer::sleep_or_abort(duration, &req.signal()).await {
+            match js_host_timer::sleep_or_abort(duration, &req.signal()).await {
                 Ok(()) => {}
                 Err(SleepError::Aborted) => return Err(AppError::CLIENT_GONE),
-                Err(error @ SleepError::Timer(_)) => {
+                Err(error @ SleepError::Host(_)) => {
                     worker::console_error!("toy-edge: {error}");
                     return Err(AppError::TIMER_FAILED);
                 }
@@ -150,7 +150,6 @@ mod test_routes {
 
     use crate::error::AppError;
     use crate::http::{json_headers, respond};
-    use crate::timer;
 
     /// `/__panic` panics; `/__stats` reports live sleeps and wasm memory.
     pub(super) fn serve(path: &str) -> Result<Option<Response>, AppError> {
@@ -164,7 +163,7 @@ mod test_routes {
                     .byte_length();
                 let body = format!(
                     r#"{{"live_sleeps":{},"wasm_memory_bytes":{bytes}}}"#,
-                    timer::live_sleeps()
+                    js_host_timer::live_sleeps()
                 );
                 Ok(Some(respond(
                     200,

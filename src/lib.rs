@@ -4,7 +4,7 @@
 //! The crate is three layers with one-way arrows:
 //!
 //! ```text
-//! glue (src/glue.rs)  ->  app (src/app.rs)  ->  timer (src/timer.rs)
+//! glue (src/glue.rs)  ->  app (src/app.rs)  ->  js-host-timer (crates/)
 //! #[event(fetch)]         routing, the HTTP      setTimeout wrapped in a
 //! reads Env               contract               js_sys::Promise, awaited
 //!                            |                    from Rust
@@ -30,7 +30,6 @@ pub mod app;
 pub mod config;
 pub mod error;
 pub mod http;
-pub mod timer;
 
 #[cfg(feature = "entry")]
 mod glue;

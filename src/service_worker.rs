@@ -16,7 +16,7 @@ use wasm_bindgen::prelude::wasm_bindgen;
 use web_sys::{Request, Response};
 
 use crate::http::respond;
-use crate::{app, config, timer};
+use crate::{app, config};
 
 /// Answers one request for `/toy` (or below it). `sleep_ms` plays the part of
 /// the worker's `TOY_SLEEP_MS` binding: `None` for the default.
@@ -32,9 +32,9 @@ pub async fn handle_toy(req: Request, sleep_ms: Option<String>) -> Result<Respon
     }
 }
 
-/// Sleeps that are neither finished nor dropped ([`timer::live_sleeps`]): the
+/// Sleeps that are neither finished nor dropped ([`js_host_timer::live_sleeps`]): the
 /// page and the tests ask for it to see what an aborted fetch did.
 #[wasm_bindgen(js_name = liveSleeps)]
 pub fn live_sleeps() -> u32 {
-    u32::try_from(timer::live_sleeps()).unwrap_or(u32::MAX)
+    u32::try_from(js_host_timer::live_sleeps()).unwrap_or(u32::MAX)
 }

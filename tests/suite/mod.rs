@@ -1,6 +1,7 @@
 //! The suite every JavaScript host runs (Node and headless Chromium; workerd
-//! runs the end-to-end tests): the timer's promises and the handler's
-//! contract, called directly, without a socket.
+//! runs the end-to-end tests): the handler's contract, called directly,
+//! without a socket. The timer's own promises are tested in its crate
+//! (crates/js-host-timer/tests).
 //!
 //! There is no runtime and no thread anywhere below: each test is a future the
 //! host's event loop drives, exactly as in the worker.
@@ -9,113 +10,17 @@ use std::time::Duration;
 
 use futures::future::join_all;
 use js_sys::{Date, Function, Reflect};
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::wasm_bindgen_test;
 use web_sys::{Request, Response};
 
+use js_host_timer::sleep;
 use toy_edge::app;
 use toy_edge::config::ConfigError;
-use toy_edge::timer::{SleepError, sleep, sleep_or_abort};
 
 fn ms(n: u64) -> Duration {
     Duration::from_millis(n)
-}
-
-#[wasm_bindgen_test]
-async fn sleep_resolves_no_earlier_than_its_duration() {
-    for wanted in [0.0, 30.0, 120.0] {
-        let started = Date::now();
-        sleep(ms(wanted as u64)).await.expect("sleep");
-        let slept = Date::now() - started;
-        // Date.now() is whole milliseconds and Node may fire up to 1 ms early
-        // (libuv rounds), hence the 1 ms of slack.
-        assert!(slept >= wanted - 1.0, "slept {slept} ms, wanted {wanted}");
-        assert!(slept < wanted + 1000.0, "slept {slept} ms, wanted {wanted}");
-    }
-}
-
-#[wasm_bindgen_test]
-async fn hundred_sleeps_overlap_on_the_host_loop() {
-    let started = Date::now();
-    let results = join_all((0..100).map(|_| sleep(ms(100)))).await;
-    let wall = Date::now() - started;
-    assert!(results.iter().all(Result::is_ok));
-    assert!(wall >= 99.0, "{wall} ms");
-    // One after another they would take 10 s.
-    assert!(wall < 2_000.0, "100 sleeps of 100 ms took {wall} ms");
-}
-
-/// Wraps the global `setTimeout`/`clearTimeout` so that timers of exactly
-/// `ms` milliseconds are counted when they fire and when they are cleared.
-/// `restore()` puts the originals back and returns the counts.
-struct TimerSpy {
-    restore: Function,
-}
-
-impl TimerSpy {
-    fn install(ms: u32) -> TimerSpy {
-        let install = Function::new_with_args(
-            "ms",
-            "const g = globalThis, set = g.setTimeout, clear = g.clearTimeout;
-             const spy = { fired: 0, cleared: 0, ids: new Set() };
-             g.setTimeout = (cb, t, ...rest) => {
-               if (t !== ms) return set(cb, t, ...rest);
-               const id = set((...a) => { spy.fired++; cb(...a); }, t, ...rest);
-               spy.ids.add(id);
-               return id;
-             };
-             g.clearTimeout = (id) => { if (spy.ids.has(id)) spy.cleared++; clear(id); };
-             return () => { g.setTimeout = set; g.clearTimeout = clear; return spy; };",
-        );
-        let restore = install
-            .call1(&JsValue::NULL, &ms.into())
-            .expect("install spy")
-            .unchecked_into();
-        TimerSpy { restore }
-    }
-
-    /// (fired, cleared)
-    fn restore(self) -> (u32, u32) {
-        let spy = self.restore.call0(&JsValue::NULL).expect("restore");
-        let count = |name: &str| {
-            Reflect::get(&spy, &name.into())
-                .ok()
-                .and_then(|v| v.as_f64())
-                .unwrap_or(-1.0) as u32
-        };
-        (count("fired"), count("cleared"))
-    }
-}
-
-#[wasm_bindgen_test]
-async fn an_awaited_sleep_fires_its_timer_once() {
-    // The control for the test below: the spy does see a timer fire.
-    let spy = TimerSpy::install(37);
-    sleep(ms(37)).await.expect("sleep");
-    assert_eq!(spy.restore(), (1, 0));
-}
-
-#[wasm_bindgen_test]
-async fn dropping_a_sleep_clears_its_timer() {
-    let spy = TimerSpy::install(37);
-    let pending = sleep(ms(37));
-    drop(pending);
-    // Wait well past the moment the dropped timer would have fired.
-    sleep(ms(150)).await.expect("sleep");
-    assert_eq!(spy.restore(), (0, 1), "(fired, cleared)");
-}
-
-#[wasm_bindgen_test]
-async fn a_sleep_that_loses_a_race_is_cleared() {
-    let spy = TimerSpy::install(37);
-    let short = Box::pin(sleep(ms(5)));
-    let long = Box::pin(sleep(ms(37)));
-    let winner = futures::future::select(short, long).await;
-    assert!(matches!(winner, futures::future::Either::Left(_)));
-    drop(winner); // drops the losing, still pending sleep
-    sleep(ms(100)).await.expect("sleep");
-    assert_eq!(spy.restore(), (0, 1), "(fired, cleared)");
 }
 
 fn request(method: &str, url: &str) -> Request {
@@ -272,7 +177,6 @@ fn there_is_no_thread_to_own_a_loop() {
 async fn client_going_away_stops_the_sleep_and_clears_its_timer() {
     // workerd aborts request.signal when the client resets the connection
     // (enable_request_signal); here an AbortController plays the client.
-    let spy = TimerSpy::install(1_000);
     let controller = web_sys::AbortController::new().expect("controller");
     let req = request_with_signal("GET", "http://toy.test/toy", Some(&controller.signal()));
     let started = Date::now();
@@ -285,67 +189,6 @@ async fn client_going_away_stops_the_sleep_and_clears_its_timer() {
     let elapsed = Date::now() - started;
     assert_eq!(response.expect("response").status(), 499);
     assert!(elapsed < 500.0, "handler kept sleeping for {elapsed} ms");
-    assert_eq!(spy.restore(), (0, 1), "(fired, cleared)");
-    assert_eq!(toy_edge::timer::live_sleeps(), 0);
-}
-
-#[wasm_bindgen_test]
-async fn an_abort_signal_ends_the_sleep_early() {
-    let spy = TimerSpy::install(1_000);
-    let controller = web_sys::AbortController::new().expect("controller");
-    let started = Date::now();
-    let slept = sleep_or_abort(ms(1_000), &controller.signal());
-    let abort = async {
-        sleep(ms(20)).await.expect("sleep");
-        controller.abort();
-    };
-    let (slept, ()) = futures::join!(slept, abort);
-    assert_eq!(slept, Err(SleepError::Aborted));
-    assert!(Date::now() - started < 500.0);
-    assert_eq!(spy.restore(), (0, 1), "(fired, cleared)");
-
-    // A signal that has already aborted ends the sleep at once.
-    let spy = TimerSpy::install(1_000);
-    assert_eq!(
-        sleep_or_abort(ms(1_000), &controller.signal()).await,
-        Err(SleepError::Aborted)
-    );
-    assert_eq!(spy.restore(), (0, 1), "(fired, cleared)");
-
-    // A signal that never aborts changes nothing.
-    let quiet = web_sys::AbortController::new().expect("controller");
-    assert_eq!(sleep_or_abort(ms(10), &quiet.signal()).await, Ok(()));
-}
-
-fn wasm_memory_bytes() -> f64 {
-    let memory: js_sys::WebAssembly::Memory = wasm_bindgen::memory().unchecked_into();
-    memory
-        .buffer()
-        .unchecked_into::<js_sys::ArrayBuffer>()
-        .byte_length() as f64
-}
-
-#[wasm_bindgen_test]
-async fn dropped_sleeps_leave_nothing_behind() {
-    // A dropped sleep must give back its slot and leave no callback waiting
-    // in wasm memory (with JsFuture, a Sleep that only cleared its timer
-    // leaked ~100 bytes each). Drop 20 000 and check that memory stays put.
-    let drop_many = |n: usize| {
-        for _ in 0..n {
-            drop(sleep(ms(60_000)));
-        }
-    };
-    drop_many(1_000); // warm up the allocator
-    sleep(ms(0)).await.expect("sleep");
-    let before = wasm_memory_bytes();
-    for _ in 0..20 {
-        drop_many(1_000);
-        sleep(ms(0)).await.expect("sleep"); // let the settled Promises run their callbacks
-    }
-    let grown = wasm_memory_bytes() - before;
-    assert!(
-        grown < 256.0 * 1024.0,
-        "wasm memory grew {grown} bytes over 20 000 dropped sleeps"
-    );
-    assert_eq!(toy_edge::timer::live_sleeps(), 0);
+    // Its timer was cleared with it (the crate's own tests spy on that).
+    assert_eq!(js_host_timer::live_sleeps(), 0);
 }
