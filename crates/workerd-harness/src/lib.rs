@@ -1,0 +1,510 @@
+//! Integration tests for Cloudflare Workers from `cargo test`: start the
+//! worker on workerd (the runtime behind Workers and `wrangler dev`), as its
+//! `wrangler.toml` describes it, talk HTTP to it, stop it when dropped.
+//!
+//! ```no_run
+//! use workerd_harness::Workerd;
+//!
+//! # fn main() -> Result<(), workerd_harness::Error> {
+//! let worker = Workerd::from_wrangler_toml("wrangler.toml")? // main module, date, flags, [vars]
+//!     .var("GREETING", "hi")                                   // overrides [vars]
+//!     .start()?;                                               // listening before it returns
+//! let reply = worker.get("/")?;                                // or worker.url("/") for any client
+//! assert_eq!(reply.status, 200);
+//! assert!(!worker.log().contains("Uncaught"));
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # What it does
+//!
+//! - **Reads `wrangler.toml`**: `main`, `compatibility_date`,
+//!   `compatibility_flags` and `[vars]`. The main module and every module it
+//!   imports by a relative path (`./index_bg.wasm`, `../build/index.js`,
+//!   worker-build's `snippets/…`), transitively, become workerd modules named
+//!   by their path from the `wrangler.toml` directory; `.wasm` files become
+//!   wasm modules. A missing main module or import is an error that names the
+//!   `[build] command` to run.
+//! - **No port races**: the test binds a listening socket on `127.0.0.1:0`
+//!   and workerd inherits it (`--socket-fd`). [`Workerd::start`] returns once
+//!   workerd reports it listens (`--control-fd`), or fails with workerd's log
+//!   if the worker throws at start-up; a request sent after that is answered.
+//! - **One workerd per [`Worker`]**, so tests run in parallel, each with its
+//!   own vars and flags. Dropping the [`Worker`] kills workerd's process
+//!   group, also when the test panics. Its config and log live in a scratch
+//!   directory, removed on drop unless the test is failing: then the path
+//!   and the log's last lines are printed.
+//! - **Finds workerd** at [`Workerd::workerd_binary`], else `$WORKERD_BIN`,
+//!   else `node_modules/@cloudflare/workerd-<platform>/bin/workerd` in the
+//!   project directory or above (npm installs it with `wrangler`). Not found
+//!   is [`Error::WorkerdNotFound`], saying where it looked and how to
+//!   install it: never a hang, never a skip.
+//!
+//! # What it does not do
+//!
+//! It does not build the worker (run `worker-build` or your `[build]
+//! command` first, e.g. from a Makefile or CI step), and it declares no
+//! bindings beyond text and JSON `[vars]`: no KV, R2, D1, Durable Objects,
+//! service bindings, secrets from `.dev.vars`, `[env.*]` sections, routes or
+//! assets. Unix only (it hands workerd a file descriptor).
+#![cfg(unix)]
+#![deny(missing_docs)]
+
+mod modules;
+mod process;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+pub use process::Worker;
+
+/// The platform part of the npm package name `@cloudflare/workerd-<platform>`.
+const PLATFORM: &str = if cfg!(all(target_os = "linux", target_arch = "aarch64")) {
+    "linux-arm64"
+} else if cfg!(all(target_os = "macos", target_arch = "x86_64")) {
+    "darwin-64"
+} else if cfg!(all(target_os = "macos", target_arch = "aarch64")) {
+    "darwin-arm64"
+} else {
+    "linux-64"
+};
+
+/// A worker to start: modules, compatibility settings, vars. Made from a
+/// `wrangler.toml` ([`Workerd::from_wrangler_toml`]) or from modules
+/// ([`Workerd::from_modules`]); [`Workerd::start`] runs it.
+#[derive(Debug, Clone)]
+pub struct Workerd {
+    modules: Vec<(String, PathBuf)>,
+    compatibility_date: String,
+    compatibility_flags: Vec<String>,
+    /// (name, workerd binding body: `text = "…"` or `json = "…"`).
+    bindings: Vec<(String, String)>,
+    v8_flags: Vec<String>,
+    inspector_port: Option<u16>,
+    workerd: Option<PathBuf>,
+    project_dir: PathBuf,
+    start_timeout: Duration,
+}
+
+impl Workerd {
+    /// Reads `main`, `compatibility_date`, `compatibility_flags` and `[vars]`
+    /// from a `wrangler.toml`, and collects the main module and everything it
+    /// imports by relative paths. The worker must have been built.
+    pub fn from_wrangler_toml(path: impl AsRef<Path>) -> Result<Workerd, Error> {
+        let path = path.as_ref();
+        let bad = |reason: String| Error::WranglerToml {
+            path: path.to_owned(),
+            reason,
+        };
+        let text =
+            std::fs::read_to_string(path).map_err(|e| bad(format!("cannot read it: {e}")))?;
+        let table: toml::Table = text
+            .parse()
+            .map_err(|e| bad(format!("does not parse: {e}")))?;
+        let string = |key: &str| table.get(key).and_then(toml::Value::as_str);
+        let main = string("main").ok_or_else(|| bad("has no `main = \"…\"`".into()))?;
+        let date = string("compatibility_date")
+            .ok_or_else(|| bad("has no `compatibility_date = \"YYYY-MM-DD\"`".into()))?;
+        let flags = match table.get("compatibility_flags") {
+            None => Vec::new(),
+            Some(value) => value
+                .as_array()
+                .and_then(|flags| {
+                    flags
+                        .iter()
+                        .map(|f| f.as_str().map(str::to_owned))
+                        .collect()
+                })
+                .ok_or_else(|| bad("`compatibility_flags` is not a list of strings".into()))?,
+        };
+        let mut bindings = Vec::new();
+        if let Some(vars) = table.get("vars") {
+            let vars = vars
+                .as_table()
+                .ok_or_else(|| bad("`vars` is not a table".into()))?;
+            for (name, value) in vars {
+                bindings.push((name.clone(), var_binding(value)));
+            }
+        }
+        let project_dir = path
+            .parent()
+            .map(|dir| {
+                if dir.as_os_str().is_empty() {
+                    Path::new(".")
+                } else {
+                    dir
+                }
+            })
+            .unwrap_or(Path::new("."))
+            .to_owned();
+        let build = table
+            .get("build")
+            .and_then(|build| build.get("command"))
+            .and_then(toml::Value::as_str);
+        let modules = modules::collect(&project_dir, Path::new(main), build)?;
+        Ok(Workerd {
+            modules,
+            compatibility_date: date.to_owned(),
+            compatibility_flags: flags,
+            bindings,
+            project_dir,
+            ..Workerd::empty()
+        })
+    }
+
+    /// A worker from modules given by hand: (name in the worker, file), the
+    /// main module first. Names are what `import` specifiers resolve against.
+    pub fn from_modules<N: Into<String>, P: Into<PathBuf>>(
+        modules: impl IntoIterator<Item = (N, P)>,
+        compatibility_date: &str,
+    ) -> Workerd {
+        Workerd {
+            modules: modules
+                .into_iter()
+                .map(|(name, path)| (name.into(), path.into()))
+                .collect(),
+            compatibility_date: compatibility_date.to_owned(),
+            ..Workerd::empty()
+        }
+    }
+
+    fn empty() -> Workerd {
+        Workerd {
+            modules: Vec::new(),
+            compatibility_date: String::new(),
+            compatibility_flags: Vec::new(),
+            bindings: Vec::new(),
+            v8_flags: Vec::new(),
+            inspector_port: None,
+            workerd: None,
+            project_dir: PathBuf::from("."),
+            start_timeout: Duration::from_secs(30),
+        }
+    }
+
+    /// Sets a text binding (a `[vars]` entry), replacing one of that name.
+    pub fn var(mut self, name: &str, value: &str) -> Workerd {
+        self.bindings.retain(|(n, _)| n != name);
+        self.bindings
+            .push((name.to_owned(), format!("text = {}", capnp_string(value))));
+        self
+    }
+
+    /// Adds a compatibility flag (e.g. `"enable_request_signal"`).
+    pub fn compatibility_flag(mut self, flag: &str) -> Workerd {
+        if !self.compatibility_flags.iter().any(|f| f == flag) {
+            self.compatibility_flags.push(flag.to_owned());
+        }
+        self
+    }
+
+    /// Replaces every compatibility flag.
+    pub fn compatibility_flags<S: Into<String>>(
+        mut self,
+        flags: impl IntoIterator<Item = S>,
+    ) -> Workerd {
+        self.compatibility_flags = flags.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Replaces the compatibility date.
+    pub fn compatibility_date(mut self, date: &str) -> Workerd {
+        date.clone_into(&mut self.compatibility_date);
+        self
+    }
+
+    /// Adds a V8 flag (workerd's `v8Flags`), e.g. `"--no-opt"`.
+    pub fn v8_flag(mut self, flag: &str) -> Workerd {
+        self.v8_flags.push(flag.to_owned());
+        self
+    }
+
+    /// Opens workerd's inspector (the Chrome DevTools protocol) on
+    /// `127.0.0.1:port`.
+    pub fn inspector_port(mut self, port: u16) -> Workerd {
+        self.inspector_port = Some(port);
+        self
+    }
+
+    /// Uses this workerd binary instead of looking for one.
+    pub fn workerd_binary(mut self, path: impl Into<PathBuf>) -> Workerd {
+        self.workerd = Some(path.into());
+        self
+    }
+
+    /// How long [`Workerd::start`] waits for workerd to listen (30 s).
+    pub fn start_timeout(mut self, timeout: Duration) -> Workerd {
+        self.start_timeout = timeout;
+        self
+    }
+
+    /// The modules it will load: (name, file), the main module first.
+    pub fn modules(&self) -> &[(String, PathBuf)] {
+        &self.modules
+    }
+
+    /// The compatibility flags it will run with.
+    pub fn flags(&self) -> &[String] {
+        &self.compatibility_flags
+    }
+
+    /// Starts workerd; returns once it listens on its loopback port.
+    pub fn start(&self) -> Result<Worker, Error> {
+        let workerd = self.find_workerd()?;
+        process::start(self, &workerd)
+    }
+
+    fn find_workerd(&self) -> Result<PathBuf, Error> {
+        let mut searched = Vec::new();
+        if let Some(path) = &self.workerd {
+            return exists(path.clone(), &mut searched);
+        }
+        if let Some(path) = std::env::var_os("WORKERD_BIN") {
+            return exists(PathBuf::from(path), &mut searched);
+        }
+        let start =
+            std::path::absolute(&self.project_dir).unwrap_or_else(|_| self.project_dir.clone());
+        for dir in start.ancestors() {
+            let candidate = dir.join(format!(
+                "node_modules/@cloudflare/workerd-{PLATFORM}/bin/workerd"
+            ));
+            if candidate.is_file() {
+                return Ok(candidate);
+            }
+            searched.push(candidate);
+        }
+        Err(Error::WorkerdNotFound { searched })
+    }
+
+    /// The workerd config (Cap'n Proto text) for modules under `modules_dir`.
+    fn config(&self, module_files: &[String]) -> String {
+        let modules: Vec<String> = self
+            .modules
+            .iter()
+            .zip(module_files)
+            .map(|((name, _), file)| {
+                let kind = if name.ends_with(".wasm") {
+                    "wasm"
+                } else {
+                    "esModule"
+                };
+                format!(
+                    "(name = {}, {kind} = embed {})",
+                    capnp_string(name),
+                    capnp_string(file)
+                )
+            })
+            .collect();
+        let bindings: Vec<String> = self
+            .bindings
+            .iter()
+            .map(|(name, body)| format!("(name = {}, {body})", capnp_string(name)))
+            .collect();
+        let list = |items: &[String]| {
+            items
+                .iter()
+                .map(|s| capnp_string(s))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        format!(
+            r#"using Workerd = import "/workerd/workerd.capnp";
+const config :Workerd.Config = (
+  services = [ (name = "main", worker = .w) ],
+  sockets = [ (name = "http", address = "127.0.0.1:0", http = (), service = "main") ],
+  v8Flags = [ {v8} ],
+);
+const w :Workerd.Worker = (
+  modules = [ {modules} ],
+  compatibilityDate = {date},
+  compatibilityFlags = [ {flags} ],
+  bindings = [ {bindings} ],
+);
+"#,
+            v8 = list(&self.v8_flags),
+            modules = modules.join(",\n    "),
+            date = capnp_string(&self.compatibility_date),
+            flags = list(&self.compatibility_flags),
+            bindings = bindings.join(", "),
+        )
+    }
+}
+
+fn exists(path: PathBuf, searched: &mut Vec<PathBuf>) -> Result<PathBuf, Error> {
+    if path.is_file() {
+        Ok(path)
+    } else {
+        searched.push(path);
+        Err(Error::WorkerdNotFound {
+            searched: std::mem::take(searched),
+        })
+    }
+}
+
+/// wrangler passes a `[vars]` string as text and anything else as JSON.
+fn var_binding(value: &toml::Value) -> String {
+    match value {
+        toml::Value::String(text) => format!("text = {}", capnp_string(text)),
+        other => {
+            let json = serde_json::to_string(other).unwrap_or_else(|_| "null".into());
+            format!("json = {}", capnp_string(&json))
+        }
+    }
+}
+
+/// A Cap'n Proto text string literal (the escapes are C's, as JSON's).
+fn capnp_string(text: &str) -> String {
+    serde_json::Value::from(text).to_string()
+}
+
+/// A response, read whole.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    /// The HTTP status code.
+    pub status: u16,
+    /// Every header, in the order received; names lowercase.
+    pub headers: Vec<(String, String)>,
+    /// The body as text (invalid UTF-8 replaced).
+    pub body: String,
+    /// From sending the request until the body was read.
+    pub elapsed: Duration,
+}
+
+impl Reply {
+    /// The first header of that name (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The body parsed as JSON.
+    pub fn json(&self) -> Result<serde_json::Value, serde_json::Error> {
+        serde_json::from_str(&self.body)
+    }
+}
+
+/// Sends `method url` with `body` (any server, not only a [`Worker`]) and
+/// reads the whole reply; every status is a [`Reply`], not an error.
+pub fn send(method: &str, url: &str, body: Option<&str>) -> Result<Reply, Error> {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(60)))
+        .build()
+        .into();
+    let request = ureq::http::Request::builder()
+        .method(method)
+        .uri(url)
+        .body(body.unwrap_or("").to_owned())
+        .map_err(|e| Error::Http(format!("{method} {url}: {e}")))?;
+    let started = std::time::Instant::now();
+    let mut response = agent
+        .run(request)
+        .map_err(|e| Error::Http(format!("{method} {url}: {e}")))?;
+    let headers = response
+        .headers()
+        .iter()
+        .map(|(n, v)| {
+            (
+                n.to_string(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect();
+    let status = response.status().as_u16();
+    let body = response
+        .body_mut()
+        .read_to_string()
+        .map_err(|e| Error::Http(format!("{method} {url}: reading the body: {e}")))?;
+    Ok(Reply {
+        status,
+        headers,
+        body,
+        elapsed: started.elapsed(),
+    })
+}
+
+/// Why a worker could not be started (or a request not answered).
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Error {
+    /// The `wrangler.toml` is missing, does not parse, or lacks what a
+    /// worker needs.
+    WranglerToml {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A module the worker needs is not there: the main module, or one it
+    /// imports. Usually the worker was never built.
+    ModuleMissing {
+        /// The module's file.
+        path: PathBuf,
+        /// The module that imports it, or `None` for `main`.
+        imported_by: Option<PathBuf>,
+        /// wrangler.toml's `[build] command`, if it has one.
+        build_command: Option<String>,
+    },
+    /// No workerd binary was found.
+    WorkerdNotFound {
+        /// Every place that was tried.
+        searched: Vec<PathBuf>,
+    },
+    /// workerd exited, or did not listen in time: its log says why (a worker
+    /// that throws at start-up, a config workerd refuses).
+    StartFailed {
+        /// What happened.
+        reason: String,
+        /// Everything workerd printed.
+        log: String,
+    },
+    /// Setting up or spawning failed (scratch directory, socket, spawn).
+    Io(String, std::io::Error),
+    /// An HTTP request failed below the HTTP level (no connection, a
+    /// timeout, a malformed answer).
+    Http(String),
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::WranglerToml { path, reason } => write!(f, "{}: {reason}", path.display()),
+            Error::ModuleMissing {
+                path,
+                imported_by,
+                build_command,
+            } => {
+                write!(f, "module {} does not exist", path.display())?;
+                match imported_by {
+                    Some(by) => write!(f, " (imported by {})", by.display())?,
+                    None => write!(f, " (wrangler.toml's `main`)")?,
+                }
+                match build_command {
+                    Some(command) => write!(f, "; build the worker first: `{command}`"),
+                    None => write!(f, "; build the worker first"),
+                }
+            }
+            Error::WorkerdNotFound { searched } => {
+                write!(
+                    f,
+                    "workerd not found; install it with `npm install --save-dev wrangler` \
+                     (or `@cloudflare/workerd`) in the project, set WORKERD_BIN, or call \
+                     Workerd::workerd_binary. Looked at:"
+                )?;
+                searched
+                    .iter()
+                    .try_for_each(|p| write!(f, "\n  {}", p.display()))
+            }
+            Error::StartFailed { reason, log } => {
+                write!(f, "workerd did not start: {reason}; its log:\n{log}")
+            }
+            Error::Io(what, error) => write!(f, "{what}: {error}"),
+            Error::Http(what) => write!(f, "HTTP request failed: {what}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
