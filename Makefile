@@ -3,7 +3,7 @@
 SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
 
-.PHONY: dev test build lint bench ablation heap soak deploy clean sw sw-screenshot
+.PHONY: dev test build lint bench heap soak deploy clean sw sw-screenshot
 
 ## Serve GET /toy with wrangler dev on http://127.0.0.1:4567/toy
 dev:
@@ -28,8 +28,8 @@ lint:
 	cargo clippy --all-targets --target wasm32-unknown-unknown --features entry,test-routes -- -D warnings
 	cargo clippy --lib --target wasm32-unknown-unknown --features service-worker -- -D warnings
 	# The libraries are publishable (nothing is published): docs build clean, the package verifies.
-	RUSTDOCFLAGS='-D warnings' cargo doc --quiet --no-deps -p js-host-timer
-	cargo package --quiet --allow-dirty -p js-host-timer
+	RUSTDOCFLAGS='-D warnings' cargo doc --quiet --no-deps -p js-host-timer -p workerd-harness
+	cargo package --quiet --allow-dirty -p js-host-timer -p workerd-harness
 
 ## The same handler in a browser Service Worker: serves the page on http://127.0.0.1:4568/ (press its button)
 sw:
@@ -57,12 +57,6 @@ bench:
 	scripts/build.sh
 	cargo build --release --example tokio_server
 	cargo bench --bench waves
-
-## Where the CPU goes: scratch builds with one cost item removed each (wasm and JS side), beside the deployed build (loopback, ~11 min)
-ablation:
-	scripts/setup.sh --load --worker-build
-	scripts/ablation.sh
-	cargo bench --bench ablation
 
 ## What a request in flight keeps alive in the V8 heap, wasm vs plain JS (workerd's inspector; loopback, ~45 s)
 heap:

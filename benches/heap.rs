@@ -24,7 +24,7 @@ fn main() {}
 fn main() {
     use std::process::Command;
 
-    use common::{Server, require, root, worker_modules};
+    use common::{Server, app_worker, require, root};
     use support::JS_WORKER;
 
     // cargo passes `--bench` to a harness-less bench; N is the one number.
@@ -37,11 +37,14 @@ fn main() {
     require(&node, "make heap (npm ci installs Node 22)");
     let vars = [("TOY_SLEEP_MS", "5000")];
     let servers = [
-        ("wasm", worker_modules("build").to_vec()),
-        ("js", vec![("worker.mjs", root.join(JS_WORKER))]),
+        ("wasm", app_worker("build")),
+        (
+            "js",
+            app_worker("build").with_modules([("worker.mjs", root.join(JS_WORKER))]),
+        ),
     ];
-    for (name, modules) in servers {
-        let (server, inspector) = Server::workerd_inspected(&modules, &vars);
+    for (name, worker) in servers {
+        let (server, inspector) = Server::inspected(worker, &vars);
         println!(
             "== {name} (app 127.0.0.1:{}, inspector 127.0.0.1:{inspector}), {n} requests in flight",
             server.port

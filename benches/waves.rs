@@ -40,7 +40,7 @@ fn main() {}
 use std::time::Duration;
 
 #[cfg(not(target_arch = "wasm32"))]
-use common::{Server, agent, get};
+use common::{Server, get};
 #[cfg(not(target_arch = "wasm32"))]
 use support::Wave;
 
@@ -133,7 +133,7 @@ fn main() {
             let (_, took) = support::time_to_first_response(
                 || start(name, &zero),
                 |server: &Server| {
-                    let reply = get(&agent(), &server.url("/toy"));
+                    let reply = get(&server.url("/toy"));
                     assert_eq!(reply.status, 200, "{name}: {reply:?}");
                 },
             );
@@ -182,7 +182,7 @@ fn main() {
     for (name, server) in &servers {
         // Warm: instantiate the isolate before measuring (the seed only fails).
         let want = if *name == "seed" { 500 } else { 200 };
-        assert_eq!(get(&agent(), &server.url("/toy")).status, want, "{name}");
+        assert_eq!(get(&server.url("/toy")).status, want, "{name}");
     }
     let mut all: Vec<Wave> = Vec::new();
     for &n in &sizes {
@@ -294,7 +294,7 @@ fn main() {
         for rep in 1..=5 {
             for (name, _, samples) in fresh.iter_mut().filter(|(_, m, _)| *m == n) {
                 let server = start(name, &[]);
-                assert_eq!(get(&agent(), &server.url("/toy")).status, 200, "{name}");
+                assert_eq!(get(&server.url("/toy")).status, 200, "{name}");
                 let wave = support::wave(name, server.pid(), &server.url("/toy"), n);
                 assert_eq!(wave.errors, 0, "{wave:?}");
                 let memory = support::Memory::of(server.pid());

@@ -13,7 +13,12 @@ function flush() {
 }
 /^ +(Running|Doc-tests) / {
   flush()
-  bin = ($2 == "unittests") ? $3 : $2
+  bin = $2
+  if ($2 == "unittests") {
+    # "(target/debug/deps/CRATE-HASH)": name the crate, as lib.rs is everywhere
+    crate = $4; sub(/^.*\//, "", crate); sub(/-[0-9a-f]+\)?$/, "", crate)
+    bin = crate ":" $3
+  }
   if ($1 == "Doc-tests") bin = "doctests:" $2
   passed = failed = ignored = seen = 0
   next

@@ -56,11 +56,13 @@ run_host() {
 
 for host in "${hosts[@]}"; do
   case "$host" in
-    # The timer crate's doctests are compiled here (no_run: they need a JS host).
-    native)   run_host "native" bash -c 'cargo test --no-fail-fast --lib --test contrast; a=$?
-                cargo test --no-fail-fast -p js-host-timer --doc; b=$?; exit $((a | b))' ;;
+    # The crates' doctests are compiled here (no_run: they need a JS host or
+    # a built worker).
+    native)   run_host "native" bash -c 'cargo test --no-fail-fast -p toy-edge -p workerd-harness --lib --test contrast; a=$?
+                cargo test --no-fail-fast -p js-host-timer -p workerd-harness --doc; b=$?; exit $((a | b))' ;;
     python)   run_host "python" cargo test --test python_seed ;;
-    workerd)  run_host "workerd" cargo test --no-fail-fast --test workerd --test hostile --test aborts ;;
+    workerd)  run_host "workerd" cargo test --no-fail-fast -p toy-edge -p workerd-harness \
+                --test workerd --test hostile --test aborts --test harness ;;
     wrangler) run_host "wrangler" cargo test --test wrangler_dev ;;
     node)     run_host "node" cargo test --no-fail-fast "${wasm[@]}" -p toy-edge -p js-host-timer \
                 --test node --test timer_in_node ;;

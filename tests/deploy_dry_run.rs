@@ -32,6 +32,6 @@ fn the_uploaded_bundle_is_small_and_keeps_the_contract() {
     let server = Server::workerd_bundle(&dry.dist(), &[("TOY_SLEEP_MS", "50")]);
     common::assert_toy_contract(&server);
     // The test-only routes never ship.
-    let panic = common::get(&common::agent(), &server.url("/__panic"));
+    let panic = common::get(&server.url("/__panic"));
     assert_eq!(panic.status, 404);
 }

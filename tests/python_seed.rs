@@ -10,12 +10,12 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{Server, agent, get};
+use common::{Server, get};
 
 #[test]
 fn the_seed_fails_with_no_current_event_loop_in_its_request_thread() {
     let server = Server::python("seed.py");
-    let reply = get(&agent(), &server.url("/toy"));
+    let reply = get(&server.url("/toy"));
     assert_eq!(reply.status, 500, "{reply:?}");
     // The traceback is logged after the response is sent.
     let deadline = Instant::now() + Duration::from_secs(5);
@@ -31,9 +31,9 @@ fn the_seed_fails_with_no_current_event_loop_in_its_request_thread() {
 /// requests overlapping (50 s one by one).
 fn answers_after_the_sleep_and_overlaps(script: &str) {
     let server = Server::python(script);
-    let reply = get(&agent(), &server.url("/toy"));
+    let reply = get(&server.url("/toy"));
     assert_eq!(reply.status, 200, "{reply:?}\n{}", server.log());
-    assert_eq!(reply.json(), serde_json::json!({ "result": 1 }));
+    assert_eq!(common::json(&reply), serde_json::json!({ "result": 1 }));
     assert!(
         reply.elapsed >= Duration::from_secs(1),
         "{:?}",
@@ -43,7 +43,7 @@ fn answers_after_the_sleep_and_overlaps(script: &str) {
     let (replies, wall) = common::concurrent_gets(&server.url("/toy"), 50);
     for reply in &replies {
         assert_eq!(reply.status, 200, "{reply:?}");
-        assert_eq!(reply.json()["result"], 1);
+        assert_eq!(common::json(reply)["result"], 1);
         assert!(
             reply.elapsed >= Duration::from_secs(1),
             "{:?}",

@@ -9,7 +9,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{Server, agent, get, send};
+use common::{Server, get, send};
 
 /// Tests that are not about the sleep itself run with a short one.
 const SHORT: &[(&str, &str)] = &[("TOY_SLEEP_MS", "50")];
@@ -17,7 +17,7 @@ const SHORT: &[(&str, &str)] = &[("TOY_SLEEP_MS", "50")];
 #[test]
 fn get_toy_sleeps_one_second_then_answers_json() {
     let server = Server::workerd("build", &[]);
-    let reply = get(&agent(), &server.url("/toy"));
+    let reply = get(&server.url("/toy"));
     assert_eq!(reply.status, 200);
     assert_eq!(reply.body, r#"{"result":1}"#);
     assert_eq!(reply.header("content-type"), Some("application/json"));
@@ -68,7 +68,7 @@ fn http_contract() {
 #[test]
 fn sleep_length_comes_from_the_variable() {
     let server = Server::workerd("build", &[("TOY_SLEEP_MS", "0")]);
-    let reply = get(&agent(), &server.url("/toy"));
+    let reply = get(&server.url("/toy"));
     assert_eq!(
         (reply.status, reply.body.as_str()),
         (200, r#"{"result":1}"#)
@@ -84,20 +84,18 @@ fn sleep_length_comes_from_the_variable() {
 fn bad_sleep_variable_is_a_clear_error_not_a_fallback() {
     for bad in ["abc", "-5", "1e99", "99999999999", "60001", ""] {
         let server = Server::workerd("build", &[("TOY_SLEEP_MS", bad)]);
-        let agent = agent();
-        let reply = get(&agent, &server.url("/toy"));
+        let reply = get(&server.url("/toy"));
         assert_eq!(reply.status, 500, "{bad:?}");
-        let message = reply.json()["error"]["message"].as_str().map(str::to_owned);
+        let message = common::json(&reply)["error"]["message"]
+            .as_str()
+            .map(str::to_owned);
         let message = message.unwrap_or_default();
         assert!(
             message.contains("TOY_SLEEP_MS") && message.contains("0 to 60000"),
             "{message}"
         );
         // Routes that do not sleep are unaffected.
-        assert_eq!(
-            send(&agent, "OPTIONS", &server.url("/toy"), None).status,
-            204
-        );
+        assert_eq!(send("OPTIONS", &server.url("/toy"), None).status, 204);
         // And the operator gets a log line with the offending value.
         let log = server.log();
         assert!(
@@ -112,14 +110,13 @@ fn a_panic_becomes_a_json_500_and_the_next_request_succeeds() {
     // build-test/ is the worker built with the test-only `test-routes`
     // feature; the release bundle in build/ has no /__panic.
     let server = Server::workerd("build-test", SHORT);
-    let agent = agent();
     for round in 0..3 {
-        let reply = get(&agent, &server.url("/__panic"));
+        let reply = get(&server.url("/__panic"));
         assert_eq!(reply.status, 500, "round {round}: {reply:?}");
         assert_eq!(reply.header("content-type"), Some("application/json"));
         // src/entry.mjs answers with the same body as the Rust error type.
         assert_eq!(reply.body, toy_edge::error::AppError::INTERNAL.body());
-        let next = get(&agent, &server.url("/toy"));
+        let next = get(&server.url("/toy"));
         assert_eq!(
             (next.status, next.body.as_str()),
             (200, r#"{"result":1}"#),
@@ -140,13 +137,13 @@ fn a_host_that_refuses_every_response_still_gets_the_json_500() {
     // N = 2: that is refused too, and src/entry.mjs answers from JS with the
     // same JSON 500 (the `worker` macro's own error page is text/plain).
     let main = "tests/workers/refusing-host.mjs";
-    let mut modules = vec![(main, common::root().join(main))];
-    modules.extend(common::worker_modules("build"));
-    let server = Server::workerd_modules(&modules, &[("TOY_SLEEP_MS", "0")]);
-    let agent = agent();
+    let app = common::app_worker("build");
+    let mut modules = vec![(main.to_owned(), common::root().join(main))];
+    modules.extend(app.modules().iter().cloned());
+    let server = Server::start(app.with_modules(modules), &[("TOY_SLEEP_MS", "0")]);
     let want = toy_edge::error::AppError::INTERNAL.body();
     for refused in [1, 2, 2] {
-        let reply = get(&agent, &server.url(&format!("/toy?refuse={refused}")));
+        let reply = get(&server.url(&format!("/toy?refuse={refused}")));
         assert_eq!(
             (
                 reply.status,
@@ -157,7 +154,7 @@ fn a_host_that_refuses_every_response_still_gets_the_json_500() {
             "{refused} refused: {reply:?}"
         );
         // Not a panic: the instance carries on.
-        let next = get(&agent, &server.url("/toy"));
+        let next = get(&server.url("/toy"));
         assert_eq!((next.status, next.body.as_str()), (200, r#"{"result":1}"#));
     }
     let log = server.log();
@@ -172,7 +169,7 @@ fn a_host_that_refuses_every_response_still_gets_the_json_500() {
 #[test]
 fn the_release_bundle_has_no_panic_route() {
     let server = Server::workerd("build", SHORT);
-    assert_eq!(get(&agent(), &server.url("/__panic")).status, 404);
+    assert_eq!(get(&server.url("/__panic")).status, 404);
 }
 
 #[test]
@@ -184,7 +181,7 @@ fn a_panic_answers_every_request_in_flight_at_once_with_the_json_500() {
         let handles: Vec<_> = (0..10)
             .map(|_| {
                 scope.spawn(|| {
-                    let reply = get(&agent(), &server.url("/toy"));
+                    let reply = get(&server.url("/toy"));
                     (reply, Instant::now())
                 })
             })
@@ -192,7 +189,7 @@ fn a_panic_answers_every_request_in_flight_at_once_with_the_json_500() {
         let sleeping = common::wait_for_live(&server, Duration::from_secs(5), |live| live == 10);
         assert!(sleeping.is_some(), "the 10 requests never all slept");
         let panicked_at = Instant::now();
-        let panic = get(&agent(), &server.url("/__panic"));
+        let panic = get(&server.url("/__panic"));
         assert_eq!((panic.status, panic.body.as_str()), (500, want.as_str()));
         let replies: Vec<_> = handles
             .into_iter()
@@ -216,7 +213,7 @@ fn a_panic_answers_every_request_in_flight_at_once_with_the_json_500() {
     }
     // The re-initialised instance serves the next request, also while the
     // dead instance's timers fire (3 s after they were set).
-    let next = get(&agent(), &server.url("/toy"));
+    let next = get(&server.url("/toy"));
     assert_eq!(
         (next.status, next.body.as_str()),
         (200, r#"{"result":1}"#),

@@ -8,12 +8,12 @@ mod common;
 
 use std::time::Duration;
 
-use common::{Server, agent, get};
+use common::{Server, get};
 
 #[test]
 fn wrangler_dev_serves_toy() {
     let server = Server::wrangler_dev();
-    let reply = get(&agent(), &server.url("/toy"));
+    let reply = get(&server.url("/toy"));
     assert_eq!(reply.status, 200, "{reply:?}\n{}", server.log());
     assert_eq!(reply.body, r#"{"result":1}"#);
     assert_eq!(reply.header("content-type"), Some("application/json"));

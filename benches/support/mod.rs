@@ -28,18 +28,18 @@ pub const JS_WITH_WASM: &str = "benches/workers/js-with-wasm.mjs";
 /// module loaded beside it but never called
 /// (benches/workers/js-with-wasm.mjs).
 pub fn memory_probe(name: &str, vars: &[(&str, &str)]) -> crate::common::Server {
-    use crate::common::{Server, root, worker_modules};
-    let [entry, glue, wasm] = worker_modules("build");
+    use crate::common::{Server, app_worker, root};
+    let app = app_worker("build");
     match name {
-        "wasm-liftoff" => Server::workerd_v8(&[entry, glue, wasm], vars, &["--liftoff-only"]),
+        "wasm-liftoff" => Server::start(app.v8_flag("--liftoff-only"), vars),
         "js+wasm" => {
-            let modules = [
-                (JS_WITH_WASM, root().join(JS_WITH_WASM)),
-                (JS_WORKER, root().join(JS_WORKER)),
-                glue,
-                wasm,
+            // The JS reference as main module, beside the glue and the wasm.
+            let mut modules = vec![
+                (JS_WITH_WASM.to_owned(), root().join(JS_WITH_WASM)),
+                (JS_WORKER.to_owned(), root().join(JS_WORKER)),
             ];
-            Server::workerd_modules(&modules, vars)
+            modules.extend(app.modules().iter().skip(1).cloned());
+            Server::start(app.with_modules(modules), vars)
         }
         _ => panic!("no memory probe called {name}"),
     }

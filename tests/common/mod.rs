@@ -10,12 +10,13 @@
 use std::fs;
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
-use std::os::fd::{AsRawFd, RawFd};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
+
 use std::time::{Duration, Instant};
+use workerd_harness::{Worker, Workerd};
 
 /// The project root.
 pub fn root() -> PathBuf {
@@ -29,28 +30,6 @@ pub fn require(path: &Path, fix: &str) {
         "{} is missing: run `{fix}` first",
         path.display()
     );
-}
-
-/// `compatibility_date` and `compatibility_flags` from wrangler.toml, so the
-/// bare-workerd tests run the worker as wrangler would.
-fn compatibility() -> (String, Vec<String>) {
-    let text = fs::read_to_string(root().join("wrangler.toml")).expect("read wrangler.toml");
-    let table: toml::Table = text.parse().expect("parse wrangler.toml");
-    let date = table["compatibility_date"]
-        .as_str()
-        .expect("compatibility_date")
-        .to_owned();
-    let flags = table
-        .get("compatibility_flags")
-        .and_then(toml::Value::as_array)
-        .map(|flags| {
-            flags
-                .iter()
-                .filter_map(|f| f.as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default();
-    (date, flags)
 }
 
 /// A directory of its own under `target/e2e` for one server's config and log
@@ -96,96 +75,42 @@ impl Drop for Scratch {
     }
 }
 
-/// `file` relative to `dir`, both inside the project: workerd reads `embed`
-/// paths relative to its config and refuses absolute ones.
-fn relative(dir: &Path, file: &Path) -> PathBuf {
-    let root = root();
-    let up = dir
-        .strip_prefix(&root)
-        .expect("dir inside the project")
-        .components()
-        .count();
-    let down = file.strip_prefix(&root).expect("file inside the project");
-    let mut path: PathBuf = std::iter::repeat_n("..", up).collect();
-    path.push(down);
-    path
-}
-
-/// A listening socket on 127.0.0.1 whose port the kernel chose. It is handed
-/// to the server process as an inherited file descriptor, so the port is ours
-/// from the moment it is chosen: no other process can take it in between, and
-/// a request sent before the server is up waits in the backlog.
-///
-/// The backlog is the kernel's largest: std's `TcpListener::bind` listens
-/// with 128, and the servers keep the backlog of the socket they inherit; a
-/// wave of 5000 connects overflowed it (2500–3100 SYNs dropped per wave,
-/// `nstat` TcpExtListenDrops), and a client whose SYN is dropped five times
-/// waits past hey's 30 s timeout.
-fn loopback_listener() -> TcpListener {
-    use socket2::{Domain, Socket, Type};
-    let listen = || -> std::io::Result<TcpListener> {
-        let socket = Socket::new(Domain::IPV4, Type::STREAM, None)?;
-        // As std does on Unix, so a port in TIME_WAIT can be bound again.
-        socket.set_reuse_address(true)?;
-        socket.bind(&std::net::SocketAddr::from(([127, 0, 0, 1], 0)).into())?;
-        // Capped by net.core.somaxconn (4096 by default since Linux 5.4).
-        socket.listen(4096)?;
-        Ok(socket.into())
-    };
-    listen().expect("listen on 127.0.0.1:0")
-}
-
-/// Lets `command`'s process inherit `listener` under its own fd number.
-fn inherit(command: &mut Command, listener: &TcpListener) -> RawFd {
-    let fd = listener.as_raw_fd();
-    // SAFETY: runs in the forked child before exec; fcntl(2) is
-    // async-signal-safe and touches only this descriptor's flags.
-    unsafe {
-        command.pre_exec(move || {
-            let flags = libc::fcntl(fd, libc::F_GETFD);
-            if flags < 0 || libc::fcntl(fd, libc::F_SETFD, flags & !libc::FD_CLOEXEC) < 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            Ok(())
-        });
-    }
-    fd
-}
-
-/// A worker process listening on 127.0.0.1; killed (with its children) on drop.
+/// A server on 127.0.0.1: a workerd started by workerd-harness, or another
+/// process of this project's; killed (with its children) on drop.
 pub struct Server {
-    child: Child,
     /// The loopback port it listens on.
     pub port: u16,
-    scratch: Scratch,
+    kind: Kind,
 }
 
-/// The worker as workerd modules: `src/entry.mjs` (the main module), then
-/// the glue and the wasm from the build output in `bundle_dir` (relative to
-/// the root, e.g. "build") under the names the entry imports.
-pub fn worker_modules(bundle_dir: &str) -> [(&'static str, PathBuf); 3] {
+enum Kind {
+    Workerd(Worker),
+    Process { child: Child, scratch: Scratch },
+}
+
+/// The app as its wrangler.toml describes it (main module, date, flags,
+/// `[vars]`), with the glue and wasm taken from `bundle_dir` ("build",
+/// "build-test"), which src/entry.mjs imports as `build/…`.
+pub fn app_worker(bundle_dir: &str) -> Workerd {
     let root = root();
-    require(&root.join(bundle_dir).join("index_bg.wasm"), "make build");
-    [
-        ("src/entry.mjs", root.join("src/entry.mjs")),
-        ("build/index.js", root.join(bundle_dir).join("index.js")),
-        (
-            "build/index_bg.wasm",
-            root.join(bundle_dir).join("index_bg.wasm"),
-        ),
-    ]
+    let bundle = root.join(bundle_dir);
+    require(&bundle.join("index_bg.wasm"), "make build");
+    Workerd::from_wrangler_toml(root.join("wrangler.toml"))
+        .unwrap_or_else(|e| panic!("{e} (make test builds build/ and build-test/)"))
+        .module("build/index.js", bundle.join("index.js"))
+        .module("build/index_bg.wasm", bundle.join("index_bg.wasm"))
 }
 
 impl Server {
-    /// Bare workerd serving `src/entry.mjs` over the build output in
-    /// `bundle_dir` (relative to the root, e.g. "build"), with the given text
-    /// bindings (`[vars]`), as wrangler.toml would.
+    /// Bare workerd serving the app with the glue and wasm in `bundle_dir`
+    /// ("build", "build-test"), vars overriding wrangler.toml's.
     pub fn workerd(bundle_dir: &str, vars: &[(&str, &str)]) -> Server {
-        Server::workerd_modules(&worker_modules(bundle_dir), vars)
+        Server::start(app_worker(bundle_dir), vars)
     }
 
     /// Bare workerd serving exactly what `wrangler deploy --dry-run --outdir
-    /// DIR` wrote: the bundle that would be uploaded, module names as in it.
+    /// DIR` wrote: the bundle that would be uploaded, module names as in it,
+    /// the main module (its one JavaScript file) first.
     pub fn workerd_bundle(dir: &Path, vars: &[(&str, &str)]) -> Server {
         let mut files: Vec<PathBuf> = fs::read_dir(dir)
             .expect("read the dry run's output")
@@ -198,8 +123,6 @@ impl Server {
                 )
             })
             .collect();
-        // The main module first (workerd takes the first as the entry): the
-        // bundle's one JavaScript file, named after wrangler.toml's `main`.
         files.sort_by_key(|path| path.extension().is_some_and(|e| e == "wasm"));
         let scripts = files
             .iter()
@@ -210,66 +133,50 @@ impl Server {
             "want one .js module in {}: {files:?}",
             dir.display()
         );
-        let modules: Vec<(&str, PathBuf)> = files
-            .iter()
-            .map(|path| {
-                (
-                    path.file_name().and_then(|n| n.to_str()).unwrap_or(""),
-                    path.clone(),
-                )
-            })
-            .collect();
-        Server::workerd_modules(&modules, vars)
+        let modules = files.iter().map(|path| {
+            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            (name.to_owned(), path.clone())
+        });
+        Server::start(app_worker("build").with_modules(modules), vars)
     }
 
-    /// Bare workerd serving one plain JavaScript module (relative to the root).
+    /// Bare workerd serving one plain JavaScript module (relative to the
+    /// root) with the app's compatibility settings.
     pub fn workerd_js(module: &str, vars: &[(&str, &str)]) -> Server {
         let path = root().join(module);
         require(&path, "git checkout");
-        Server::workerd_modules(&[("worker.mjs", path)], vars)
+        Server::start(
+            app_worker("build").with_modules([("worker.mjs", path)]),
+            vars,
+        )
     }
 
-    /// The native tokio server (examples/tokio_server.rs, release build),
-    /// serving on a listener this process bound.
-    pub fn tokio_example(vars: &[(&str, &str)]) -> Server {
-        let binary = root().join("target/release/examples/tokio_server");
-        require(&binary, "cargo build --release --example tokio_server");
-        let listener = loopback_listener();
-        let mut command = Command::new(binary);
-        let fd = inherit(&mut command, &listener);
-        command.arg(format!("fd:{fd}")).envs(vars.iter().copied());
-        Server::spawn_in(command, listener, Scratch::new("tokio"))
+    /// Starts `worker` with `vars` set.
+    pub fn start(worker: Workerd, vars: &[(&str, &str)]) -> Server {
+        let worker = vars
+            .iter()
+            .fold(worker, |worker, (name, value)| worker.var(name, value))
+            .start()
+            .unwrap_or_else(|e| panic!("{e}"));
+        Server {
+            port: worker.port(),
+            kind: Kind::Workerd(worker),
+        }
     }
 
-    /// Bare workerd serving `modules`: (name in the worker, file); the first
-    /// is the main module.
-    pub fn workerd_modules(modules: &[(&str, PathBuf)], vars: &[(&str, &str)]) -> Server {
-        Server::workerd_v8(modules, vars, &[])
-    }
-
-    /// [`Server::workerd_modules`] with flags for V8 (workerd's `v8Flags`),
-    /// for benchmarks that take the engine apart.
-    pub fn workerd_v8(
-        modules: &[(&str, PathBuf)],
-        vars: &[(&str, &str)],
-        v8_flags: &[&str],
-    ) -> Server {
-        Server::workerd_with(modules, vars, v8_flags, None)
-    }
-
-    /// [`Server::workerd_modules`] with workerd's inspector (the Chrome
-    /// DevTools protocol) on 127.0.0.1; returns its port once it answers.
-    /// The port is one the kernel just handed out and this process let go
-    /// of (workerd takes no inherited socket for its inspector).
-    pub fn workerd_inspected(modules: &[(&str, PathBuf)], vars: &[(&str, &str)]) -> (Server, u16) {
+    /// [`Server::start`] with workerd's inspector (the Chrome DevTools
+    /// protocol) on 127.0.0.1; returns its port once it answers. The port is
+    /// one the kernel just handed out and this process let go of (workerd
+    /// takes no inherited socket for its inspector).
+    pub fn inspected(worker: Workerd, vars: &[(&str, &str)]) -> (Server, u16) {
         let inspector = TcpListener::bind("127.0.0.1:0")
             .and_then(|free| free.local_addr())
             .expect("a free loopback port")
             .port();
-        let server = Server::workerd_with(modules, vars, &[], Some(inspector));
+        let server = Server::start(worker.inspector_port(inspector), vars);
         let deadline = Instant::now() + Duration::from_secs(10);
         let list = format!("http://127.0.0.1:{inspector}/json/list");
-        while agent().get(&list).call().is_err() {
+        while workerd_harness::send("GET", &list, None).is_err() {
             assert!(
                 Instant::now() < deadline,
                 "workerd's inspector did not answer on 127.0.0.1:{inspector}:\n{}",
@@ -280,72 +187,14 @@ impl Server {
         (server, inspector)
     }
 
-    fn workerd_with(
-        modules: &[(&str, PathBuf)],
-        vars: &[(&str, &str)],
-        v8_flags: &[&str],
-        inspector: Option<u16>,
-    ) -> Server {
-        let workerd = root().join("node_modules/@cloudflare/workerd-linux-64/bin/workerd");
-        require(&workerd, "make test (npm ci installs workerd)");
-        let scratch = Scratch::new("workerd");
-        let modules: Vec<String> = modules
-            .iter()
-            .map(|(name, path)| {
-                let kind = if path.extension().is_some_and(|e| e == "wasm") {
-                    "wasm"
-                } else {
-                    "esModule"
-                };
-                format!(
-                    "(name = {name:?}, {kind} = embed {:?})",
-                    relative(&scratch.dir, path).display().to_string()
-                )
-            })
-            .collect();
-        let bindings: Vec<String> = vars
-            .iter()
-            .map(|(name, text)| format!("(name = {name:?}, text = {text:?})"))
-            .collect();
-        let (date, flags) = compatibility();
-        let flags: Vec<String> = flags.iter().map(|f| format!("{f:?}")).collect();
-        let config = format!(
-            r#"using Workerd = import "/workerd/workerd.capnp";
-const config :Workerd.Config = (
-  services = [ (name = "main", worker = .w) ],
-  sockets = [ (name = "http", address = "127.0.0.1:0", http = (), service = "main") ],
-  v8Flags = [ {} ],
-);
-const w :Workerd.Worker = (
-  modules = [ {} ],
-  compatibilityDate = {date:?},
-  compatibilityFlags = [ {} ],
-  bindings = [ {} ],
-);
-"#,
-            v8_flags
-                .iter()
-                .map(|f| format!("{f:?}"))
-                .collect::<Vec<_>>()
-                .join(", "),
-            modules.join(",\n    "),
-            flags.join(", "),
-            bindings.join(", ")
-        );
-        let config_path = scratch.dir.join("workerd.capnp");
-        fs::write(&config_path, config).expect("write workerd config");
-        let listener = loopback_listener();
-        let mut command = Command::new(workerd);
-        let fd = inherit(&mut command, &listener);
-        command
-            .arg("serve")
-            .arg(&config_path)
-            .arg("--socket-fd")
-            .arg(format!("http={fd}"));
-        if let Some(port) = inspector {
-            command.arg(format!("--inspector-addr=127.0.0.1:{port}"));
-        }
-        Server::spawn_in(command, listener, scratch)
+    /// The native tokio server (examples/tokio_server.rs, release build), on
+    /// the port it picks and reports.
+    pub fn tokio_example(vars: &[(&str, &str)]) -> Server {
+        let binary = root().join("target/release/examples/tokio_server");
+        require(&binary, "cargo build --release --example tokio_server");
+        let mut command = Command::new(binary);
+        command.arg("127.0.0.1:0").envs(vars.iter().copied());
+        Server::reporting(command, "tokio", Duration::from_secs(30))
     }
 
     /// `wrangler dev` as a user runs it (it builds the worker first), on the
@@ -461,7 +310,9 @@ const w :Workerd.Worker = (
             if let Some(port) = reported_port(&text) {
                 break port;
             }
-            if let Ok(Some(status)) = server.child.try_wait() {
+            if let Kind::Process { child, .. } = &mut server.kind
+                && let Ok(Some(status)) = child.try_wait()
+            {
                 return Err(format!("exited ({status}) before it listened:\n{text}"));
             }
             assert!(
@@ -471,15 +322,6 @@ const w :Workerd.Worker = (
             std::thread::sleep(Duration::from_millis(20));
         };
         Ok(server)
-    }
-
-    /// Starts `command`, which inherited `listener`; our copy is closed after
-    /// the spawn, so if the server dies its port stops accepting at once.
-    fn spawn_in(command: Command, listener: TcpListener, scratch: Scratch) -> Server {
-        let port = listener.local_addr().expect("local addr").port();
-        let server = Server::launch(command, port, scratch);
-        drop(listener);
-        server
     }
 
     fn launch(mut command: Command, port: u16, scratch: Scratch) -> Server {
@@ -492,15 +334,17 @@ const w :Workerd.Worker = (
             .process_group(0);
         let child = command.spawn().expect("spawn server");
         Server {
-            child,
             port,
-            scratch,
+            kind: Kind::Process { child, scratch },
         }
     }
 
     /// The server's process id (workerd itself for bare workerd).
     pub fn pid(&self) -> u32 {
-        self.child.id()
+        match &self.kind {
+            Kind::Workerd(worker) => worker.pid(),
+            Kind::Process { child, .. } => child.id(),
+        }
     }
 
     /// `http://127.0.0.1:PORT{path}`.
@@ -510,7 +354,10 @@ const w :Workerd.Worker = (
 
     /// Everything the server printed so far.
     pub fn log(&self) -> String {
-        fs::read_to_string(self.scratch.log()).unwrap_or_default()
+        match &self.kind {
+            Kind::Workerd(worker) => worker.log(),
+            Kind::Process { scratch, .. } => fs::read_to_string(scratch.log()).unwrap_or_default(),
+        }
     }
 
     /// Sends raw bytes on a fresh connection and returns what came back
@@ -549,15 +396,19 @@ fn reported_port(log: &str) -> Option<u16> {
 
 impl Drop for Server {
     fn drop(&mut self) {
+        // workerd-harness's Worker stops its own workerd.
+        let Kind::Process { child, .. } = &mut self.kind else {
+            return;
+        };
         // The whole process group (wrangler runs workerd as a child). The
         // group id is the child's pid, set by `process_group(0)` at spawn.
-        if let Ok(pgid) = libc::pid_t::try_from(self.child.id())
+        if let Ok(pgid) = libc::pid_t::try_from(child.id())
             && pgid > 1
         {
             // SAFETY: kill(2) takes plain integers; a negative pid names a group.
             unsafe { libc::kill(-pgid, libc::SIGKILL) };
         }
-        let _ = self.child.wait();
+        let _ = child.wait();
         // `scratch` is dropped next: removed, or kept if the test failed.
     }
 }
@@ -619,74 +470,24 @@ pub fn dry_run() -> DryRun {
     }
 }
 
-/// A response as the tests look at it.
-#[derive(Debug)]
-pub struct Reply {
-    pub status: u16,
-    pub headers: Vec<(String, String)>,
-    pub body: String,
-    pub elapsed: Duration,
-}
+pub use workerd_harness::Reply;
 
-impl Reply {
-    /// The first header of that name (case-insensitive).
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-
-    /// The body parsed as JSON.
-    pub fn json(&self) -> serde_json::Value {
-        serde_json::from_str(&self.body)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {:?}", self.body))
-    }
-}
-
-/// An HTTP client that reports every status as a reply, not an error.
-pub fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(Some(Duration::from_secs(60)))
-        .build()
-        .into()
-}
-
-/// Sends `method url` (with an optional body) and reads the whole reply.
-pub fn send(agent: &ureq::Agent, method: &str, url: &str, body: Option<&str>) -> Reply {
-    let request = ureq::http::Request::builder()
-        .method(method)
-        .uri(url)
-        .body(body.unwrap_or("").to_owned())
-        .expect("request");
-    let started = Instant::now();
-    let mut response = agent
-        .run(request)
-        .unwrap_or_else(|e| panic!("{method} {url}: {e}"));
-    let headers = response
-        .headers()
-        .iter()
-        .map(|(n, v)| {
-            (
-                n.to_string(),
-                String::from_utf8_lossy(v.as_bytes()).into_owned(),
-            )
-        })
-        .collect();
-    let status = response.status().as_u16();
-    let body = response.body_mut().read_to_string().expect("read body");
-    Reply {
-        status,
-        headers,
-        body,
-        elapsed: started.elapsed(),
-    }
+/// Sends `method url` (with an optional body) and reads the whole reply;
+/// every status is a reply.
+pub fn send(method: &str, url: &str, body: Option<&str>) -> Reply {
+    workerd_harness::send(method, url, body).unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// `GET url`.
-pub fn get(agent: &ureq::Agent, url: &str) -> Reply {
-    send(agent, "GET", url, None)
+pub fn get(url: &str) -> Reply {
+    send("GET", url, None)
+}
+
+/// The body as JSON.
+pub fn json(reply: &Reply) -> serde_json::Value {
+    reply
+        .json()
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {:?}", reply.body))
 }
 
 /// The `/toy` contract over HTTP, for a server started with a short sleep:
@@ -694,9 +495,8 @@ pub fn get(agent: &ureq::Agent, url: &str) -> Reply {
 /// 404s, each with its exact JSON error body, and the query string ignored.
 pub fn assert_toy_contract(server: &Server) {
     use toy_edge::error::AppError;
-    let agent = agent();
 
-    let get_reply = get(&agent, &server.url("/toy"));
+    let get_reply = get(&server.url("/toy"));
     assert_eq!(
         (get_reply.status, get_reply.body.as_str()),
         (200, r#"{"result":1}"#)
@@ -712,7 +512,7 @@ pub fn assert_toy_contract(server: &Server) {
     );
 
     // HEAD: GET's status and headers, no body.
-    let head = send(&agent, "HEAD", &server.url("/toy"), None);
+    let head = send("HEAD", &server.url("/toy"), None);
     assert_eq!(head.status, 200);
     assert_eq!(head.body, "");
     assert_eq!(head.header("content-length"), Some("12"));
@@ -721,13 +521,13 @@ pub fn assert_toy_contract(server: &Server) {
     }
     assert!(head.header("server-timing").is_some());
 
-    let options = send(&agent, "OPTIONS", &server.url("/toy"), None);
+    let options = send("OPTIONS", &server.url("/toy"), None);
     assert_eq!(options.status, 204);
     assert_eq!(options.header("allow"), Some("GET, HEAD, OPTIONS"));
     assert_eq!(options.body, "");
 
     for method in ["POST", "PUT", "DELETE", "PATCH"] {
-        let reply = send(&agent, method, &server.url("/toy"), Some("{}"));
+        let reply = send(method, &server.url("/toy"), Some("{}"));
         assert_eq!(reply.status, 405, "{method}");
         assert_eq!(
             reply.header("allow"),
@@ -748,7 +548,7 @@ pub fn assert_toy_contract(server: &Server) {
         "/%7E%ZZ",
         "/toy.json",
     ] {
-        let reply = get(&agent, &server.url(path));
+        let reply = get(&server.url(path));
         assert_eq!(reply.status, 404, "{path}");
         assert_eq!(
             reply.header("content-type"),
@@ -759,7 +559,7 @@ pub fn assert_toy_contract(server: &Server) {
     }
 
     // A query string does not change the answer.
-    let query = get(&agent, &server.url("/toy?x=1&result=2"));
+    let query = get(&server.url("/toy?x=1&result=2"));
     assert_eq!(
         (query.status, query.body.as_str()),
         (200, r#"{"result":1}"#)
@@ -768,12 +568,12 @@ pub fn assert_toy_contract(server: &Server) {
 
 /// `(live_sleeps, wasm_memory_bytes)` from the test worker's `/__stats`.
 pub fn stats(server: &Server) -> (u64, u64) {
-    let reply = get(&agent(), &server.url("/__stats"));
+    let reply = get(&server.url("/__stats"));
     assert_eq!(
         reply.status, 200,
         "/__stats needs the test worker: {reply:?}"
     );
-    let json = reply.json();
+    let json = json(&reply);
     let field = |name: &str| {
         json[name]
             .as_u64()
@@ -873,7 +673,7 @@ pub fn abort_batches(
 pub fn concurrent_gets(url: &str, n: usize) -> (Vec<Reply>, Duration) {
     let started = Instant::now();
     let replies = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..n).map(|_| scope.spawn(|| get(&agent(), url))).collect();
+        let handles: Vec<_> = (0..n).map(|_| scope.spawn(|| get(url))).collect();
         handles
             .into_iter()
             .map(|h| h.join().expect("client thread"))

@@ -183,6 +183,31 @@ impl Workerd {
         }
     }
 
+    /// Serves module `name` from `file`: replaces the file of the module of
+    /// that name, or adds the module. For a second build of the same worker
+    /// (a test build with extra routes, say) under the names it imports.
+    pub fn module(mut self, name: &str, file: impl Into<PathBuf>) -> Workerd {
+        let file = file.into();
+        match self.modules.iter_mut().find(|(n, _)| n == name) {
+            Some((_, path)) => *path = file,
+            None => self.modules.push((name.to_owned(), file)),
+        }
+        self
+    }
+
+    /// Replaces every module: (name, file), the main module first. Keeps the
+    /// compatibility settings and bindings.
+    pub fn with_modules<N: Into<String>, P: Into<PathBuf>>(
+        mut self,
+        modules: impl IntoIterator<Item = (N, P)>,
+    ) -> Workerd {
+        self.modules = modules
+            .into_iter()
+            .map(|(name, path)| (name.into(), path.into()))
+            .collect();
+        self
+    }
+
     /// Sets a text binding (a `[vars]` entry), replacing one of that name.
     pub fn var(mut self, name: &str, value: &str) -> Workerd {
         self.bindings.retain(|(n, _)| n != name);
