@@ -74,7 +74,7 @@ if $want_python; then
     apt_install python3-venv
   fi
   if [[ ! -x $venv/bin/python || python/requirements.txt -nt $venv/.installed ]]; then
-    step "python venv in $venv (Flask, Quart, hypercorn; python/requirements.txt)"
+    step "python venv in $venv (Flask, Quart, hypercorn, gunicorn, uWSGI; python/requirements.txt)"
     rm -rf "$venv"
     /usr/bin/python3 -m venv "$venv"
     "$venv/bin/pip" install --quiet --disable-pip-version-check -r python/requirements.txt

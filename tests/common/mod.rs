@@ -235,6 +235,18 @@ impl Server {
         Server::reporting(command, script, Duration::from_secs(30))
     }
 
+    /// The seed under one of the production servers it recommends, from the
+    /// project's venv in python/: `gunicorn` or `uwsgi` with `args` (which
+    /// bind 127.0.0.1:0), on the port it reports.
+    pub fn wsgi(server: &str, args: &[&str]) -> Server {
+        let root = root();
+        let program = root.join(".tools/venv/bin").join(server);
+        require(&program, "scripts/setup.sh --python");
+        let mut command = Command::new(program);
+        command.current_dir(root.join("python")).args(args);
+        Server::reporting(command, server, Duration::from_secs(30))
+    }
+
     /// Python's `http.server` serving the files in `dir` (and nothing else:
     /// no `/toy`) on the port it picks and reports.
     pub fn static_files(dir: &Path) -> Server {
@@ -378,13 +390,16 @@ impl Server {
 
 /// The port in a "Ready on http://127.0.0.1:PORT" (wrangler), "Running on
 /// http://127.0.0.1:PORT" (Werkzeug, hypercorn), "(http://127.0.0.1:PORT/)"
-/// (Python's http.server) or "started successfully on port PORT"
-/// (chromedriver) line.
+/// (Python's http.server), "started successfully on port PORT"
+/// (chromedriver), "Listening at: http://127.0.0.1:PORT" (gunicorn) or
+/// "bound to TCP address 127.0.0.1:PORT" (uWSGI) line.
 fn reported_port(log: &str) -> Option<u16> {
     [
         " on http://127.0.0.1:",
         "(http://127.0.0.1:",
         "started successfully on port ",
+        "Listening at: http://127.0.0.1:",
+        "bound to TCP address 127.0.0.1:",
     ]
     .iter()
     .find_map(|marker| {
