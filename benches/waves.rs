@@ -8,7 +8,9 @@
 //! same work in plain JavaScript: the reference), `js-floor`
 //! (benches/workers/js-floor.mjs, sleep then JSON and nothing else), `tokio`,
 //! and the seed's side from python/: `flask-fixed` (a loop per request
-//! thread), `quart` (one loop hypercorn owns) and `seed` (fails: its errors).
+//! thread), `quart` (one loop hypercorn owns), `seed` (fails: its errors),
+//! and the seed under the servers it recommends: `gunicorn` and `uwsgi` (one
+//! worker process: serial) and their `-threads` variants (fail).
 //! Each wave is repeated an odd number of times (3 from N=2000, else 5),
 //! alternating servers; the table shows median (min–max) per column. Then,
 //! for the wasm-vs-JS targets at N=1000 and 2000: a series of wasm and JS
@@ -55,6 +57,7 @@ fn start(name: &str, vars: &[(&str, &str)]) -> Server {
         "flask-fixed" => Server::python_with("flask_fixed.py", vars),
         "quart" => Server::python_with("quart_app.py", vars),
         "seed" => Server::python_with("seed.py", vars),
+        _ if is_wsgi(name) => Server::seed_under(name),
         "wasm-liftoff" | "js+wasm" => support::memory_probe(name, vars),
         _ => unreachable!("unknown server {name}"),
     }
@@ -66,7 +69,7 @@ fn start(name: &str, vars: &[(&str, &str)]) -> Server {
 const TTFR_ROUNDS: usize = 21;
 
 #[cfg(not(target_arch = "wasm32"))]
-const SERVERS: [&str; 7] = [
+const SERVERS: [&str; 11] = [
     "wasm",
     "js",
     "js-floor",
@@ -74,23 +77,52 @@ const SERVERS: [&str; 7] = [
     "flask-fixed",
     "quart",
     "seed",
+    "gunicorn",
+    "gunicorn-threads",
+    "uwsgi",
+    "uwsgi-threads",
 ];
 
 /// The Python servers sleep a fixed second (python/): no start-up timing.
 #[cfg(not(target_arch = "wasm32"))]
 fn is_python(server: &str) -> bool {
-    matches!(server, "flask-fixed" | "quart" | "seed")
+    matches!(server, "flask-fixed" | "quart" | "seed") || is_wsgi(server)
+}
+
+/// The seed under the production servers it recommends.
+#[cfg(not(target_arch = "wasm32"))]
+fn is_wsgi(server: &str) -> bool {
+    server.starts_with("gunicorn") || server.starts_with("uwsgi")
+}
+
+/// Servers whose warm-up request fails: the seed's view in a request thread.
+#[cfg(not(target_arch = "wasm32"))]
+fn fails(server: &str) -> bool {
+    server == "seed" || server.ends_with("-threads")
 }
 
 /// Whether `server` takes part in waves of `n`: the Python servers skip
-/// 2000 (the wasm-vs-JS targets' extra size), and the seed, which fails every
-/// request at once, only shows its error count up to 1000.
+/// 2000 (the wasm-vs-JS targets' extra size), the seed, which fails every
+/// request at once, only shows its error count up to 1000, and the seed's
+/// WSGI servers one wave of 100: enough to show serial service.
 #[cfg(not(target_arch = "wasm32"))]
 fn takes_part(server: &str, n: usize) -> bool {
     match server {
         "flask-fixed" | "quart" => n != 2000,
         "seed" => n <= 1000,
+        _ if is_wsgi(server) => n == 100,
         _ => true,
+    }
+}
+
+/// Repetitions of a wave for `server` when the others get `most`: the
+/// serial WSGI servers once (a wave of 100 ends at hey's 30 s timeout).
+#[cfg(not(target_arch = "wasm32"))]
+fn reps(server: &str, most: usize) -> usize {
+    if matches!(server, "gunicorn" | "uwsgi") {
+        1
+    } else {
+        most
     }
 }
 
@@ -104,21 +136,90 @@ fn main() {
     if sizes.is_empty() {
         sizes = vec![1, 100, 1000, 2000, 5000];
     }
-    let root = common::root();
+    let bundle = bundle_size();
+    let ttfr = time_to_first_response();
+    let (per_call_us, shared_us) = runtime_costs();
+    println!(
+        "[bench] thread-owned loops: a tokio runtime per call costs {per_call_us:.2} us, a call on a shared runtime {shared_us:.2} us"
+    );
+    let all = table_waves(&sizes);
+    let pairs = target_series(&sizes);
+    let fresh = fresh_memory(&sizes);
+    let noise = support::machine_noise();
+    println!(
+        "[bench] machine noise: one fixed loop, 9 runs: {} ms CPU (max/min {:.2})",
+        noise.show(1),
+        noise.max / noise.min
+    );
+    let rows = support::summarise(&all);
+    println!(
+        "\nmedian (min–max) over the repetitions, each column on its own; errors: all repetitions\n{}",
+        support::markdown(&rows)
+    );
+    let (mut targets, ratios) = wasm_vs_js(&rows, &pairs, &fresh);
+    if let Some(w) = rows.iter().find(|r| r.server == "wasm" && r.n == 5000) {
+        targets.push(("c=5000 zero errors".into(), w.errors as f64, w.errors == 0));
+    }
+    let gzip = bundle.1;
+    targets.push(("bundle gzip <= 48.82 KiB".into(), gzip, gzip <= 48.82));
+    let first = ttfr.paired.median;
+    targets.push(("first response <= 1.3 x JS".into(), first, first <= 1.3));
+    println!("target                              value    verdict");
+    for (name, value, met) in &targets {
+        println!(
+            "{name:<34} {value:>7.3}    {}",
+            if *met { "met" } else { "MISSED" }
+        );
+    }
+    let results = serde_json::json!({
+        "date": String::from_utf8_lossy(&std::process::Command::new("date").arg("-u").arg("+%Y-%m-%dT%H:%M:%SZ").output().map(|o| o.stdout).unwrap_or_default()).trim(),
+        "sleep_ms": 1000,
+        "bundle": { "total_kib": bundle.0, "gzip_kib": bundle.1 },
+        "time_to_first_response_ms": ttfr.stats.iter().map(|(name, s)| (name.to_string(), serde_json::json!(s))).collect::<serde_json::Map<_, _>>(),
+        "time_to_first_response_wasm_js": {"paired": ttfr.paired, "ci95": ttfr.ci, "ratios": ttfr.ratios},
+        "tokio_runtime_per_call_us": per_call_us,
+        "tokio_shared_runtime_call_us": shared_us,
+        "rows": rows,
+        "wasm_vs_js": ratios,
+        "fresh_memory": fresh.iter().map(|(name, n, samples)| serde_json::json!({"server": name, "n": n, "samples": samples})).collect::<Vec<_>>(),
+        "machine_noise_ms": noise,
+        "all_waves": all,
+        "target_pairs": pairs.iter().map(|(n, series)| serde_json::json!({"n": n, "wasm_js": series})).collect::<Vec<_>>(),
+        "targets": targets.iter().map(|(name, value, met)| serde_json::json!({"target": name, "value": value, "met": met})).collect::<Vec<_>>(),
+    });
+    write_results(&results, &rows);
+}
 
+/// (Total Upload, gzip) in KiB from `wrangler deploy --dry-run`.
+#[cfg(not(target_arch = "wasm32"))]
+fn bundle_size() -> (f64, f64) {
     println!("[bench] bundle size: wrangler deploy --dry-run");
     let dry = common::dry_run();
-    let (total_kib, gzip_kib) = (dry.total_kib, dry.gzip_kib);
-    drop(dry);
-    println!("[bench]   Total Upload {total_kib} KiB / gzip {gzip_kib} KiB");
+    println!(
+        "[bench]   Total Upload {} KiB / gzip {} KiB",
+        dry.total_kib, dry.gzip_kib
+    );
+    (dry.total_kib, dry.gzip_kib)
+}
 
-    // Time from process start to the first 200, with no sleep to wait on.
-    // One start of a process moves by ±15% from the next on this machine, so
-    // the target is judged like the CPU one: per round a wasm and a JS start
-    // back to back (order alternating), the median of the per-round ratios
-    // with its 95% interval. The other servers start once per round.
+/// Time from process start to the first 200, per server, and wasm over JS.
+#[cfg(not(target_arch = "wasm32"))]
+struct FirstResponse {
+    stats: Vec<(&'static str, support::Stat)>,
+    ratios: Vec<f64>,
+    paired: support::Stat,
+    ci: Option<(f64, f64)>,
+}
+
+/// Time from process start to the first 200, with no sleep to wait on.
+/// One start of a process moves by ±15% from the next on this machine, so
+/// the target is judged like the CPU one: per round a wasm and a JS start
+/// back to back (order alternating), the median of the per-round ratios
+/// with its 95% interval. The other servers start once per round.
+#[cfg(not(target_arch = "wasm32"))]
+fn time_to_first_response() -> FirstResponse {
     let zero = [("TOY_SLEEP_MS", "0")];
-    let mut ttfr: Vec<(&str, Vec<f64>)> = SERVERS
+    let mut ttfr: Vec<(&'static str, Vec<f64>)> = SERVERS
         .iter()
         .filter(|name| !is_python(name))
         .map(|s| (*s, Vec::new()))
@@ -146,55 +247,68 @@ fn main() {
             .map(|(_, s)| s.as_slice())
             .expect("wasm and js are among SERVERS")
     };
-    let ttfr_ratios: Vec<f64> = starts("wasm")
+    let ratios: Vec<f64> = starts("wasm")
         .iter()
         .zip(starts("js"))
         .map(|(w, j)| w / j)
         .collect();
-    let ttfr: Vec<(&str, support::Stat)> = ttfr
+    let stats: Vec<(&str, support::Stat)> = ttfr
         .iter()
         .map(|(name, samples)| (*name, support::Stat::of(samples)))
         .collect();
-    for (name, stat) in &ttfr {
+    for (name, stat) in &stats {
         println!(
             "[bench] time to first response, {name}: {} ms ({TTFR_ROUNDS} starts)",
             stat.show(1)
         );
     }
-    let ttfr_paired = support::Stat::of(&ttfr_ratios);
-    let ttfr_ci = support::median_ci95(&ttfr_ratios);
-    if let Some((lo, hi)) = ttfr_ci {
+    let paired = support::Stat::of(&ratios);
+    let ci = support::median_ci95(&ratios);
+    if let Some((lo, hi)) = ci {
         println!(
             "[bench] time to first response, wasm/js per round: median {:.3}, 95% interval {lo:.3}-{hi:.3}",
-            ttfr_paired.median
+            paired.median
         );
     }
+    FirstResponse {
+        stats,
+        ratios,
+        paired,
+        ci,
+    }
+}
 
-    let (per_call_us, shared_us) = runtime_costs();
-    println!(
-        "[bench] thread-owned loops: a tokio runtime per call costs {per_call_us:.2} us, a call on a shared runtime {shared_us:.2} us"
-    );
-
+/// The table: every server, long-lived, a wave of each size. An odd number
+/// of repetitions, alternating servers, so drift and noise hit all alike and
+/// the median is one real run (the serial WSGI servers once: see `reps`).
+#[cfg(not(target_arch = "wasm32"))]
+fn table_waves(sizes: &[usize]) -> Vec<Wave> {
     let servers: Vec<(&str, Server)> = SERVERS
         .iter()
         .map(|name| (*name, start(name, &[])))
         .collect();
     for (name, server) in &servers {
-        // Warm: instantiate the isolate before measuring (the seed only fails).
-        let want = if *name == "seed" { 500 } else { 200 };
-        assert_eq!(get(&server.url("/toy")).status, want, "{name}");
+        // Warm: instantiate the isolate before measuring (the seed and the
+        // threaded WSGI servers only fail).
+        let want = if fails(name) { 500 } else { 200 };
+        let status = get(&server.url("/toy")).status;
+        assert!(
+            status == want || name.ends_with("threads"),
+            "{name}: {status}"
+        );
     }
     let mut all: Vec<Wave> = Vec::new();
-    for &n in &sizes {
-        // An odd number of repetitions, alternating servers, so drift and
-        // noise hit all alike and the median is one real run. The targets'
-        // sizes get their own, longer series below.
-        let reps = if n >= 2000 { 3 } else { 5 };
-        for rep in 1..=reps {
-            for (name, server) in servers.iter().filter(|(name, _)| takes_part(name, n)) {
+    for &n in sizes {
+        let most = if n >= 2000 { 3 } else { 5 };
+        for rep in 1..=most {
+            let taking_part = servers
+                .iter()
+                .filter(|(name, _)| takes_part(name, n) && rep <= reps(name, most));
+            for (name, server) in taking_part {
                 let wave = support::wave(name, server.pid(), &server.url("/toy"), n);
                 println!(
-                    "[bench] {name:<8} N={n:<5} rep {rep}/{reps}  wall {:.3} s  p50 {:.1} ms  p99 {:.1} ms  errors {}  CPU {:.1} us/req  peak RSS {:.1} MiB",
+                    "[bench] {name:<8} N={n:<5} rep {rep}/{}  wall {:.3} s  p50 {:.1} ms  p99 {:.1} ms  errors {}  CPU {:.1} us/req  peak RSS {:.1} MiB",
+                    reps(name, most),
                     wave.wall_s,
                     wave.p50_ms,
                     wave.p99_ms,
@@ -207,21 +321,20 @@ fn main() {
             }
         }
     }
+    all
+}
 
-    drop(servers);
-
-    // The wasm-vs-JS CPU and wall targets: a series per size on a wasm and a
-    // JS server started for it (3 waves of N first, not counted), alone,
-    // back to back, in pairs whose order alternates. One wave's CPU per
-    // request moves by ±20% from the next of the same server (workerd's own
-    // HTTP work, most of it in user mode), so a median of 9 ratios moved by
-    // up to 0.06 between runs. Fresh servers, because the ratio depends on
-    // what a process has been through: on the long-lived servers above,
-    // after their waves of 5000 had grown both heaps to ~400 MiB, it read
-    // 1.01–1.07 where the same servers' table had read 1.16–1.21 (by hand,
-    // twice: 1.12 and 1.16 before two waves of 5000, 1.00 and 1.01 after;
-    // docs/benchmark.md, Targets).
-    let mut pairs: Vec<(usize, Vec<(Wave, Wave)>)> = Vec::new();
+/// The wasm-vs-JS CPU and wall targets: a series per size on a wasm and a
+/// JS server started for it (3 waves of N first, not counted), alone, back
+/// to back, in pairs whose order alternates. One wave's CPU per request
+/// moves by ±20% from the next of the same server (workerd's own HTTP work),
+/// so a median of 9 ratios moved by up to 0.06 between runs. Fresh servers,
+/// because the ratio depends on what a process has been through: after
+/// waves of 5000 have grown both heaps, it reads lower than on young ones
+/// (docs/benchmark.md).
+#[cfg(not(target_arch = "wasm32"))]
+fn target_series(sizes: &[usize]) -> Vec<(usize, Vec<(Wave, Wave)>)> {
+    let mut pairs = Vec::new();
     for n in sizes.iter().copied().filter(|n| [1000, 2000].contains(n)) {
         let wasm = start("wasm", &[]);
         let js = start("js", &[]);
@@ -259,31 +372,21 @@ fn main() {
         }
         pairs.push((n, series));
     }
-    let rows = support::summarise(&all);
+    pairs
+}
 
-    // Per pair: wasm over JS, for the CPU and the wall targets; and the
-    // ratio of the sums as a second reading of the CPU. A series ran at
-    // every target size the table has.
-    let series_at = |n: usize| -> &[(Wave, Wave)] {
-        pairs
-            .iter()
-            .find(|(m, _)| *m == n)
-            .map(|(_, series)| series.as_slice())
-            .expect("a target series at every size 1000 and 2000 that ran")
-    };
-    let pair_ratios = |n: usize, f: fn(&Wave) -> f64| -> Vec<f64> {
-        series_at(n).iter().map(|(w, j)| f(w) / f(j)).collect()
-    };
-    let summed = |n: usize| {
-        let total = |f: fn(&(Wave, Wave)) -> f64| series_at(n).iter().map(f).sum::<f64>();
-        total(|(w, _)| w.cpu_us_per_req) / total(|(_, j)| j.cpu_us_per_req)
-    };
+/// Fresh-process memory samples: (server, N, one per repetition).
+#[cfg(not(target_arch = "wasm32"))]
+type Fresh = Vec<(&'static str, usize, Vec<support::Memory>)>;
 
-    // Memory from fresh processes: the long-lived servers above carry every
-    // earlier wave in their RSS (both grow wave after wave).
-    let mut fresh: Vec<(&str, usize, Vec<support::Memory>)> = Vec::new();
+/// Memory from fresh processes (one warm request, one wave; 5 alternating
+/// repetitions at N=1000 and 2000): the long-lived servers carry every
+/// earlier wave in their RSS. At 1000 the two probes take the gap apart.
+#[cfg(not(target_arch = "wasm32"))]
+fn fresh_memory(sizes: &[usize]) -> Fresh {
+    let mut fresh: Fresh = Vec::new();
     for n in sizes.iter().copied().filter(|n| [1000, 2000].contains(n)) {
-        let probes: &[&str] = if n == 1000 {
+        let probes: &[&'static str] = if n == 1000 {
             &["wasm", "js", "wasm-liftoff", "js+wasm"]
         } else {
             &["wasm", "js"]
@@ -306,20 +409,12 @@ fn main() {
             }
         }
     }
-    let fresh_stat = |name: &str, n: usize, f: fn(&support::Memory) -> f64| {
-        fresh
-            .iter()
-            .find(|(s, m, _)| *s == name && *m == n)
-            .map(|(_, _, samples)| support::Stat::of(&samples.iter().map(f).collect::<Vec<_>>()))
-    };
-
-    // The fresh-memory gap at 1000 taken apart by the two probes.
-    let peak = |name: &str, n: usize| fresh_stat(name, n, |m| m.peak_mib).map(|s| s.median);
+    let peak = |name: &str| fresh_stat(&fresh, name, 1000, |m| m.peak_mib).map(|s| s.median);
     if let (Some(wasm), Some(js), Some(liftoff), Some(loaded)) = (
-        peak("wasm", 1000),
-        peak("js", 1000),
-        peak("wasm-liftoff", 1000),
-        peak("js+wasm", 1000),
+        peak("wasm"),
+        peak("js"),
+        peak("wasm-liftoff"),
+        peak("js+wasm"),
     ) {
         println!(
             "[bench] fresh peak RSS at N=1000, wasm {:+.1} MiB over js: the wasm module loaded but not called {:+.1}; \
@@ -331,138 +426,153 @@ fn main() {
             wasm - liftoff
         );
     }
+    fresh
+}
 
-    let noise = support::machine_noise();
-    println!(
-        "[bench] machine noise: one fixed loop, 9 runs: {} ms CPU (max/min {:.2})",
-        noise.show(1),
-        noise.max / noise.min
-    );
+#[cfg(not(target_arch = "wasm32"))]
+fn fresh_stat(
+    fresh: &Fresh,
+    name: &str,
+    n: usize,
+    f: fn(&support::Memory) -> f64,
+) -> Option<support::Stat> {
+    fresh
+        .iter()
+        .find(|(s, m, _)| *s == name && *m == n)
+        .map(|(_, _, samples)| support::Stat::of(&samples.iter().map(f).collect::<Vec<_>>()))
+}
 
-    println!(
-        "\nmedian (min–max) over the repetitions, each column on its own; errors: all repetitions\n{}",
-        support::markdown(&rows)
-    );
-    let find = |server: &str, n: usize| rows.iter().find(|r| r.server == server && r.n == n);
-    let mut targets: Vec<(String, f64, bool)> = Vec::new();
+/// (target, value, met) rows.
+#[cfg(not(target_arch = "wasm32"))]
+type Targets = Vec<(String, f64, bool)>;
+
+/// The wasm-vs-JS targets at 1000 and 2000, from the paired series and the
+/// fresh memory; and the fresh-memory gap split into a per-process and a
+/// per-request part.
+#[cfg(not(target_arch = "wasm32"))]
+fn wasm_vs_js(
+    rows: &[support::Row],
+    pairs: &[(usize, Vec<(Wave, Wave)>)],
+    fresh: &Fresh,
+) -> (Targets, serde_json::Map<String, serde_json::Value>) {
+    let mut targets = Targets::new();
     let mut ratios = serde_json::Map::new();
+    let find = |server: &str, n: usize| rows.iter().find(|r| r.server == server && r.n == n);
     for n in [1000, 2000] {
-        if let (Some(w), Some(j)) = (find("wasm", n), find("js", n)) {
-            let ratio = |a: &support::Stat, b: &support::Stat| a.median / b.median;
-            let cpu = ratio(&w.cpu_us_per_req, &j.cpu_us_per_req);
-            let cpu_ratios = pair_ratios(n, |w| w.cpu_us_per_req);
-            let cpu_paired = support::Stat::of(&cpu_ratios);
-            let cpu_ci = support::median_ci95(&cpu_ratios);
-            let cpu_summed = summed(n);
-            let wall_paired = support::Stat::of(&pair_ratios(n, |w| w.wall_s));
-            let wall = wall_paired.median;
-            let long_lived_rss = ratio(&w.peak_rss_mib, &j.peak_rss_mib);
-            let fresh_ratio = |f: fn(&support::Memory) -> f64| {
-                Some(fresh_stat("wasm", n, f)?.median / fresh_stat("js", n, f)?.median)
-            };
-            let peak = fresh_ratio(|m| m.peak_mib);
-            let anon = fresh_ratio(|m| m.anon_mib);
-            let file_extra = fresh_stat("wasm", n, |m| m.file_mib)
-                .zip(fresh_stat("js", n, |m| m.file_mib))
-                .map(|(w, j)| w.median - j.median);
-            println!(
-                "[bench] c={n} wasm/js: CPU {} over {} pairs, median's 95% interval {} (ratio of sums {cpu_summed:.3}; of the table's medians {cpu:.3}); wall {}; peak RSS long-lived {long_lived_rss:.3}, fresh {}; private memory {}; file-backed pages {} MiB more",
-                cpu_paired.show(3),
-                target_pairs(n),
-                cpu_ci.map_or("-".into(), |(lo, hi)| format!("{lo:.3}–{hi:.3}")),
-                wall_paired.show(3),
-                peak.map_or("-".into(), |r| format!("{r:.3}")),
-                anon.map_or("-".into(), |r| format!("{r:.3}")),
-                file_extra.map_or("-".into(), |d| format!("{d:+.1}")),
-            );
-            ratios.insert(
-                format!("c={n}"),
-                serde_json::json!({
-                    "pairs": target_pairs(n), "cpu_medians": cpu, "cpu_paired": cpu_paired,
-                    "cpu_paired_ci95": cpu_ci, "cpu_summed": cpu_summed, "wall": wall, "wall_paired": wall_paired, "peak_rss_long_lived": long_lived_rss, "peak_rss_fresh": peak,
-                    "private_memory_fresh": anon, "file_backed_extra_mib": file_extra,
-                }),
-            );
-            let cpu = cpu_paired.median;
-            targets.push((format!("c={n} CPU/request <= 1.15 x JS"), cpu, cpu <= 1.15));
-            if let Some(rss) = peak {
-                targets.push((format!("c={n} peak RSS <= 1.10 x JS"), rss, rss <= 1.10));
-            }
-            targets.push((format!("c={n} wave wall <= 1.03 x JS"), wall, wall <= 1.03));
-        }
-    }
-    // The fresh-memory gap (wasm minus JS) at two sizes: how much of it grows
-    // with requests in flight, and how much is there per process whatever the
-    // load (the wasm module, V8's compiled code and compilers). If the
-    // per-process part alone is over 10% of JS at c=1000, no per-request cut
-    // can meet the RSS target there.
-    let gap = |n: usize| Some(peak("wasm", n)? - peak("js", n)?);
-    if let (Some(g1), Some(g2), Some(js1)) = (gap(1000), gap(2000), peak("js", 1000)) {
-        let per_request_kib = (g2 - g1) * 1024.0 / 1000.0;
-        let reading = if per_request_kib > 0.0 {
-            let fixed_mib = g1 - per_request_kib * 1000.0 / 1024.0;
-            format!(
-                "{fixed_mib:.1} MiB per process + {per_request_kib:.2} KiB per request in flight; \
-                 with nothing per request the ratio at 1000 would be {:.3}",
-                (js1 + fixed_mib) / js1
-            )
-        } else {
-            "no growth with requests in flight this run can resolve: the gap is per process".into()
+        let (Some(w), Some(j)) = (find("wasm", n), find("js", n)) else {
+            continue;
         };
-        println!(
-            "[bench] fresh peak RSS, wasm minus js: {g1:+.1} MiB at 1000, {g2:+.1} at 2000: {reading}"
-        );
-        ratios.insert(
-            "fresh_rss_gap_mib".into(),
-            serde_json::json!({"n1000": g1, "n2000": g2, "per_request_kib": per_request_kib}),
-        );
+        let series = pairs
+            .iter()
+            .find(|(m, _)| *m == n)
+            .map(|(_, series)| series.as_slice())
+            .expect("a target series at every size 1000 and 2000 that ran");
+        let json = pair_figures(n, w, j, series, fresh, &mut targets);
+        ratios.insert(format!("c={n}"), json);
     }
-    if let Some(w) = find("wasm", 5000) {
-        targets.push(("c=5000 zero errors".into(), w.errors as f64, w.errors == 0));
+    let peak = |n: usize, name: &str| fresh_stat(fresh, name, n, |m| m.peak_mib).map(|s| s.median);
+    let gap = |n: usize| Some(peak(n, "wasm")? - peak(n, "js")?);
+    if let (Some(g1), Some(g2), Some(js1)) = (gap(1000), gap(2000), peak(1000, "js")) {
+        ratios.insert("fresh_rss_gap_mib".into(), rss_gap(g1, g2, js1));
     }
-    targets.push((
-        "bundle gzip <= 48.82 KiB".into(),
-        gzip_kib,
-        gzip_kib <= 48.82,
-    ));
-    let first = ttfr_paired.median;
-    targets.push(("first response <= 1.3 x JS".into(), first, first <= 1.3));
-    println!("target                              value    verdict");
-    for (name, value, met) in &targets {
-        println!(
-            "{name:<34} {value:>7.3}    {}",
-            if *met { "met" } else { "MISSED" }
-        );
-    }
+    (targets, ratios)
+}
 
-    let results = serde_json::json!({
-        "date": String::from_utf8_lossy(&std::process::Command::new("date").arg("-u").arg("+%Y-%m-%dT%H:%M:%SZ").output().map(|o| o.stdout).unwrap_or_default()).trim(),
-        "sleep_ms": 1000,
-        "bundle": { "total_kib": total_kib, "gzip_kib": gzip_kib },
-        "time_to_first_response_ms": ttfr.iter().map(|(name, s)| (name.to_string(), serde_json::json!(s))).collect::<serde_json::Map<_, _>>(),
-        "time_to_first_response_wasm_js": {"paired": ttfr_paired, "ci95": ttfr_ci, "ratios": ttfr_ratios},
-        "tokio_runtime_per_call_us": per_call_us,
-        "tokio_shared_runtime_call_us": shared_us,
-        "rows": rows,
-        "wasm_vs_js": ratios,
-        "fresh_memory": fresh.iter().map(|(name, n, samples)| serde_json::json!({"server": name, "n": n, "samples": samples})).collect::<Vec<_>>(),
-        "machine_noise_ms": noise,
-        "all_waves": all,
-        "target_pairs": pairs.iter().map(|(n, series)| serde_json::json!({"n": n, "wasm_js": series})).collect::<Vec<_>>(),
-        "targets": targets.iter().map(|(name, value, met)| serde_json::json!({"target": name, "value": value, "met": met})).collect::<Vec<_>>(),
-    });
+/// One size's wasm/JS figures, printed, with its targets pushed.
+#[cfg(not(target_arch = "wasm32"))]
+fn pair_figures(
+    n: usize,
+    w: &support::Row,
+    j: &support::Row,
+    series: &[(Wave, Wave)],
+    fresh: &Fresh,
+    targets: &mut Targets,
+) -> serde_json::Value {
+    let ratio = |a: &support::Stat, b: &support::Stat| a.median / b.median;
+    let per_pair =
+        |f: fn(&Wave) -> f64| -> Vec<f64> { series.iter().map(|(w, j)| f(w) / f(j)).collect() };
+    let cpu = ratio(&w.cpu_us_per_req, &j.cpu_us_per_req);
+    let cpu_ratios = per_pair(|w| w.cpu_us_per_req);
+    let cpu_paired = support::Stat::of(&cpu_ratios);
+    let cpu_ci = support::median_ci95(&cpu_ratios);
+    let total = |f: fn(&(Wave, Wave)) -> f64| series.iter().map(f).sum::<f64>();
+    let cpu_summed = total(|(w, _)| w.cpu_us_per_req) / total(|(_, j)| j.cpu_us_per_req);
+    let wall_paired = support::Stat::of(&per_pair(|w| w.wall_s));
+    let wall = wall_paired.median;
+    let long_lived_rss = ratio(&w.peak_rss_mib, &j.peak_rss_mib);
+    let fresh_ratio = |f: fn(&support::Memory) -> f64| {
+        Some(fresh_stat(fresh, "wasm", n, f)?.median / fresh_stat(fresh, "js", n, f)?.median)
+    };
+    let peak = fresh_ratio(|m| m.peak_mib);
+    let anon = fresh_ratio(|m| m.anon_mib);
+    let file_extra = fresh_stat(fresh, "wasm", n, |m| m.file_mib)
+        .zip(fresh_stat(fresh, "js", n, |m| m.file_mib))
+        .map(|(w, j)| w.median - j.median);
+    println!(
+        "[bench] c={n} wasm/js: CPU {} over {} pairs, median's 95% interval {} (ratio of sums {cpu_summed:.3}; of the table's medians {cpu:.3}); wall {}; peak RSS long-lived {long_lived_rss:.3}, fresh {}; private memory {}; file-backed pages {} MiB more",
+        cpu_paired.show(3),
+        target_pairs(n),
+        cpu_ci.map_or("-".into(), |(lo, hi)| format!("{lo:.3}–{hi:.3}")),
+        wall_paired.show(3),
+        peak.map_or("-".into(), |r| format!("{r:.3}")),
+        anon.map_or("-".into(), |r| format!("{r:.3}")),
+        file_extra.map_or("-".into(), |d| format!("{d:+.1}")),
+    );
+    let median = cpu_paired.median;
+    targets.push((
+        format!("c={n} CPU/request <= 1.15 x JS"),
+        median,
+        median <= 1.15,
+    ));
+    if let Some(rss) = peak {
+        targets.push((format!("c={n} peak RSS <= 1.10 x JS"), rss, rss <= 1.10));
+    }
+    targets.push((format!("c={n} wave wall <= 1.03 x JS"), wall, wall <= 1.03));
+    serde_json::json!({
+        "pairs": target_pairs(n), "cpu_medians": cpu, "cpu_paired": cpu_paired,
+        "cpu_paired_ci95": cpu_ci, "cpu_summed": cpu_summed, "wall": wall, "wall_paired": wall_paired, "peak_rss_long_lived": long_lived_rss, "peak_rss_fresh": peak,
+        "private_memory_fresh": anon, "file_backed_extra_mib": file_extra,
+    })
+}
+
+/// The fresh-memory gap (wasm minus JS) at two sizes: how much of it grows
+/// with requests in flight, and how much is there per process whatever the
+/// load (the wasm module, V8's compiled code and compilers).
+#[cfg(not(target_arch = "wasm32"))]
+fn rss_gap(g1: f64, g2: f64, js1: f64) -> serde_json::Value {
+    let per_request_kib = (g2 - g1) * 1024.0 / 1000.0;
+    let reading = if per_request_kib > 0.0 {
+        let fixed_mib = g1 - per_request_kib * 1000.0 / 1024.0;
+        format!(
+            "{fixed_mib:.1} MiB per process + {per_request_kib:.2} KiB per request in flight; \
+             with nothing per request the ratio at 1000 would be {:.3}",
+            (js1 + fixed_mib) / js1
+        )
+    } else {
+        "no growth with requests in flight this run can resolve: the gap is per process".into()
+    };
+    println!(
+        "[bench] fresh peak RSS, wasm minus js: {g1:+.1} MiB at 1000, {g2:+.1} at 2000: {reading}"
+    );
+    serde_json::json!({"n1000": g1, "n2000": g2, "per_request_kib": per_request_kib})
+}
+
+/// benches/results.json and the chart, benches/latency.svg.
+#[cfg(not(target_arch = "wasm32"))]
+fn write_results(results: &serde_json::Value, rows: &[support::Row]) {
+    let root = common::root();
     let json_path = root.join("benches/results.json");
     let svg_path = root.join("benches/latency.svg");
     std::fs::write(
         &json_path,
-        serde_json::to_string_pretty(&results).expect("json") + "\n",
+        serde_json::to_string_pretty(results).expect("json") + "\n",
     )
     .expect("write results");
     std::fs::write(
         &svg_path,
         support::svg(
-            &rows,
-            "GET /toy (1 s sleep): wasm and plain JS on workerd, tokio, the Python seed and its fixes",
+            rows,
+            "GET /toy (1 s sleep): wasm and plain JS on workerd, tokio, the Python seed and its fixes and servers",
         ),
     )
     .expect("write svg");

@@ -72,28 +72,6 @@ fn quart_on_the_loop_hypercorn_owns_answers_and_overlaps() {
 // loop, and requests wait their turn; or it runs in threads, and fails as
 // under Flask's own server.
 
-/// gunicorn with one worker process and the seed's module.
-const GUNICORN: [&str; 6] = [
-    "--no-control-socket",
-    "-w",
-    "1",
-    "-b",
-    "127.0.0.1:0",
-    "seed:app",
-];
-/// uWSGI with one worker process and the seed's file.
-const UWSGI: [&str; 9] = [
-    "--http-socket",
-    "127.0.0.1:0",
-    "--wsgi-file",
-    "seed.py",
-    "--callable",
-    "app",
-    "--master",
-    "--processes",
-    "1",
-];
-
 /// 10 at once all answer `{"result": 1}`, one after another: ~10 s where
 /// overlapping sleeps would take ~1 s.
 fn answers_one_request_at_a_time(server: &Server) {
@@ -130,14 +108,12 @@ const NO_LOOP: &str = "RuntimeError: There is no current event loop in thread '"
 
 #[test]
 fn gunicorn_sync_worker_answers_but_one_request_at_a_time() {
-    answers_one_request_at_a_time(&Server::wsgi("gunicorn", &GUNICORN));
+    answers_one_request_at_a_time(&Server::seed_under("gunicorn"));
 }
 
 #[test]
 fn gunicorn_with_threads_fails_in_every_request_thread() {
-    let mut args = GUNICORN.to_vec();
-    args.splice(0..0, ["--threads", "8"]);
-    let server = Server::wsgi("gunicorn", &args);
+    let server = Server::seed_under("gunicorn-threads");
     let (replies, _) = common::concurrent_gets(&server.url("/toy"), 10);
     for reply in &replies {
         assert_eq!(reply.status, 500, "{reply:?}");
@@ -152,7 +128,7 @@ fn gunicorn_with_threads_fails_in_every_request_thread() {
 
 #[test]
 fn uwsgi_without_threads_answers_but_one_request_at_a_time() {
-    answers_one_request_at_a_time(&Server::wsgi("uwsgi", &UWSGI));
+    answers_one_request_at_a_time(&Server::seed_under("uwsgi"));
 }
 
 #[test]
@@ -160,9 +136,7 @@ fn uwsgi_with_threads_answers_only_on_its_main_thread() {
     // uWSGI runs its first core on the worker process's main thread, which
     // has a loop; cores 1 to 7 are threads it starts, which have none. Core 0
     // sleeps its second while the others fail the other nine at once.
-    let mut args = UWSGI.to_vec();
-    args.extend(["--threads", "8"]);
-    let server = Server::wsgi("uwsgi", &args);
+    let server = Server::seed_under("uwsgi-threads");
     let (replies, wall) = common::concurrent_gets(&server.url("/toy"), 10);
     let ok: Vec<_> = replies.iter().filter(|r| r.status == 200).collect();
     assert_eq!(ok.len(), 1, "{replies:#?}");

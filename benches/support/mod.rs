@@ -342,16 +342,18 @@ fn colour(server: &str) -> &'static str {
     }
 }
 
+/// Chart geometry.
+const W: f64 = 980.0;
+const H: f64 = 400.0;
+const L: f64 = 70.0;
+const PLOT_R: f64 = 540.0;
+const T: f64 = 46.0;
+const B: f64 = 50.0;
+
 /// An SVG chart: median p50 (solid) and p99 (dashed) latency against
 /// concurrency (log scale) for every server that answered, and beside it,
 /// CPU per request and peak RSS at the largest N up to 1000, as bars.
 pub fn svg(rows: &[Row], title: &str) -> String {
-    const W: f64 = 980.0;
-    const H: f64 = 400.0;
-    const L: f64 = 70.0;
-    const PLOT_R: f64 = 540.0;
-    const T: f64 = 46.0;
-    const B: f64 = 50.0;
     let answered: Vec<&Row> = rows.iter().filter(|r| r.errors < r.n * r.reps).collect();
     let max_n = rows.iter().map(|r| r.n).max().unwrap_or(1).max(10) as f64;
     let max_ms = answered
@@ -362,6 +364,58 @@ pub fn svg(rows: &[Row], title: &str) -> String {
     let top_ms = (max_ms / 250.0).ceil() * 250.0;
     let x = |n: usize| L + (n.max(1) as f64).log10() / max_n.log10() * (PLOT_R - L);
     let y = |ms: f64| H - B - ms / top_ms * (H - T - B);
+    let mut ns: Vec<usize> = rows.iter().map(|r| r.n).collect();
+    ns.sort_unstable();
+    ns.dedup();
+    let mut out = axes(title, top_ms, &ns, &y, &x);
+    // Servers with a line to draw: answered at two sizes or more.
+    let mut servers: Vec<&str> = Vec::new();
+    for r in &answered {
+        let points = answered.iter().filter(|a| a.server == r.server).count();
+        if points > 1 && !servers.contains(&r.server.as_str()) {
+            servers.push(&r.server);
+        }
+    }
+    for server in &servers {
+        let line: Vec<&&Row> = answered.iter().filter(|r| r.server == *server).collect();
+        for p99 in [false, true] {
+            let points: Vec<String> = line
+                .iter()
+                .map(|r| {
+                    let ms = if p99 {
+                        r.p99_ms.median
+                    } else {
+                        r.p50_ms.median
+                    };
+                    format!("{:.1},{:.1}", x(r.n), y(ms))
+                })
+                .collect();
+            out += &format!(
+                "<polyline fill=\"none\" stroke=\"{}\" stroke-width=\"2\" {} points=\"{}\"/>\n",
+                colour(server),
+                if p99 { "stroke-dasharray=\"6 4\"" } else { "" },
+                points.join(" ")
+            );
+        }
+    }
+    let bar_n = ns.iter().copied().filter(|&n| n <= 1000).max().unwrap_or(0);
+    let at: Vec<&Row> = servers
+        .iter()
+        .filter_map(|s| rows.iter().find(|r| r.server == *s && r.n == bar_n))
+        .collect();
+    out += &bars(&at, bar_n);
+    out += &legend(&servers);
+    out + "</svg>\n"
+}
+
+/// The frame, title, axes and their labels.
+fn axes(
+    title: &str,
+    top_ms: f64,
+    ns: &[usize],
+    y: &dyn Fn(f64) -> f64,
+    x: &dyn Fn(usize) -> f64,
+) -> String {
     let mut out = format!(
         r##"<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" viewBox="0 0 {W} {H}" font-family="sans-serif" font-size="12">
 <rect width="100%" height="100%" fill="white"/>
@@ -391,64 +445,29 @@ pub fn svg(rows: &[Row], title: &str) -> String {
             y(ms) + 4.0
         );
     }
-    let mut ns: Vec<usize> = rows.iter().map(|r| r.n).collect();
-    ns.sort_unstable();
-    ns.dedup();
-    for &n in &ns {
+    for &n in ns {
         out += &format!(
             "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{n}</text>\n",
             x(n),
             H - B + 16.0
         );
     }
-    let mut servers: Vec<&str> = Vec::new();
-    for r in rows {
-        if !servers.contains(&r.server.as_str()) {
-            servers.push(&r.server);
-        }
-    }
-    for server in &servers {
-        let colour = colour(server);
-        let line: Vec<&&Row> = answered.iter().filter(|r| r.server == *server).collect();
-        for (dash, p99) in [("", false), ("stroke-dasharray=\"6 4\"", true)] {
-            let points: Vec<String> = line
-                .iter()
-                .map(|r| {
-                    let ms = if p99 {
-                        r.p99_ms.median
-                    } else {
-                        r.p50_ms.median
-                    };
-                    format!("{:.1},{:.1}", x(r.n), y(ms))
-                })
-                .collect();
-            if points.is_empty() {
-                continue;
-            }
-            out += &format!(
-                "<polyline fill=\"none\" stroke=\"{colour}\" stroke-width=\"2\" {dash} points=\"{}\"/>\n",
-                points.join(" ")
-            );
-        }
-    }
-    // Bars: CPU per request and peak RSS at the largest N up to 1000.
-    let bar_n = ns.iter().copied().filter(|&n| n <= 1000).max().unwrap_or(0);
-    let at: Vec<&Row> = servers
-        .iter()
-        .filter_map(|s| rows.iter().find(|r| r.server == *s && r.n == bar_n))
-        .collect();
-    let panels = [
+    out
+}
+
+/// Two bar panels: CPU per request and peak RSS of each row.
+fn bars(at: &[&Row], bar_n: usize) -> String {
+    let mut out = String::new();
+    let panels: [(&str, f64, Vec<f64>); 2] = [
         (
             "CPU per request (µs)",
             600.0,
-            at.iter()
-                .map(|r| r.cpu_us_per_req.median)
-                .collect::<Vec<_>>(),
+            at.iter().map(|r| r.cpu_us_per_req.median).collect(),
         ),
         (
             "peak RSS (MiB)",
             790.0,
-            at.iter().map(|r| r.peak_rss_mib.median).collect::<Vec<_>>(),
+            at.iter().map(|r| r.peak_rss_mib.median).collect(),
         ),
     ];
     for (label, left, values) in &panels {
@@ -472,7 +491,12 @@ pub fn svg(rows: &[Row], title: &str) -> String {
             );
         }
     }
-    // Legend, under the bars.
+    out
+}
+
+/// The legend, under the bars.
+fn legend(servers: &[&str]) -> String {
+    let mut out = String::new();
     for (i, server) in servers.iter().enumerate() {
         let lx = 600.0 + 125.0 * (i % 3) as f64;
         let ly = H - 34.0 + 16.0 * (i / 3) as f64;
@@ -483,5 +507,5 @@ pub fn svg(rows: &[Row], title: &str) -> String {
             lx + 16.0
         );
     }
-    out + "</svg>\n"
+    out
 }

@@ -131,15 +131,30 @@ pub fn run(p: &Params) -> Report {
 
     // 1. One big wave.
     let server = Server::workerd("build", &vars);
-    let pid = server.pid();
     let big = load::wave(addr(&server), p.big_wave);
     report.outcome(&format!("big wave of {}", p.big_wave), &big);
+    // 2. Client aborts (RST mid-sleep), in batches, then the test worker's.
+    client_aborts(&server, p, &mut report);
+    std::thread::sleep(drain);
+    let follow = load::wave(addr(&server), p.follow_wave);
+    report.outcome(
+        &format!("wave of {} after the aborts", p.follow_wave),
+        &follow,
+    );
+    report.no_errors_logged(&server);
+    aborts_on_the_test_worker(p, &mut report);
+    // 3. Sustained load.
+    sustained(&server, p, &mut report);
+    report
+}
 
-    // 2. Client aborts (RST mid-sleep), in batches; RSS after each batch.
+/// Client aborts (RST mid-sleep) in batches; RSS after each batch.
+fn client_aborts(server: &Server, p: &Params, report: &mut Report) {
+    let pid = server.pid();
     let mut rss = Vec::new();
     let mut aborted = 0;
     for _ in 0..p.abort_batches {
-        let streams = crate::common::open_requests(&server, p.abort_batch);
+        let streams = crate::common::open_requests(server, p.abort_batch);
         std::thread::sleep(p.abort_after);
         aborted += streams.len();
         crate::common::reset(streams);
@@ -159,18 +174,13 @@ pub fn run(p: &Params) -> Report {
         aborted == p.abort_batches * p.abort_batch,
         format!("only {aborted} abort requests were sent"),
     );
-    std::thread::sleep(drain);
-    let follow = load::wave(addr(&server), p.follow_wave);
-    report.outcome(
-        &format!("wave of {} after the aborts", p.follow_wave),
-        &follow,
-    );
-    report.no_errors_logged(&server);
+}
 
-    // 2b. The same aborts on the test worker, sleeping 10 s so only the
-    // abort can end a sleep in time: every sleep must end within 500 ms of
-    // its reset, and wasm memory must stay at the baseline taken with the
-    // first batch in flight (one page of slack; a leak grows it every batch).
+/// The same aborts on the test worker, sleeping 10 s so only the abort can
+/// end a sleep in time: every sleep must end within 500 ms of its reset, and
+/// wasm memory must stay at the baseline taken with the first batch in
+/// flight (one page of slack; a leak grows it every batch).
+fn aborts_on_the_test_worker(p: &Params, report: &mut Report) {
     let probe = Server::workerd("build-test", &[("TOY_SLEEP_MS", "10000")]);
     let (baseline, batches) = crate::common::abort_batches(
         &probe,
@@ -197,12 +207,14 @@ pub fn run(p: &Params) -> Report {
         format!("wasm memory grew over the aborts: {baseline} -> {last} bytes"),
     );
     report.no_errors_logged(&probe);
-    drop(probe);
+}
 
-    // 3. Sustained load; RSS sampled as it runs.
+/// Sustained load; RSS sampled as it runs.
+fn sustained(server: &Server, p: &Params, report: &mut Report) {
+    let pid = server.pid();
     let mut samples: Vec<(Duration, u64)> = vec![(Duration::ZERO, status_kib(pid, "VmRSS"))];
     let soak = load::sustained(
-        addr(&server),
+        addr(server),
         p.soak_concurrency,
         p.soak,
         p.sample_every,
@@ -232,6 +244,5 @@ pub fn run(p: &Params) -> Report {
             mib(last.1)
         ));
     }
-    report.no_errors_logged(&server);
-    report
+    report.no_errors_logged(server);
 }

@@ -236,11 +236,35 @@ impl Server {
     }
 
     /// The seed under one of the production servers it recommends, from the
-    /// project's venv in python/: `gunicorn` or `uwsgi` with `args` (which
-    /// bind 127.0.0.1:0), on the port it reports.
-    pub fn wsgi(server: &str, args: &[&str]) -> Server {
+    /// project's venv, one worker process each: `gunicorn` (sync worker) or
+    /// `uwsgi`, or `gunicorn-threads` / `uwsgi-threads` with 8 threads; on
+    /// the port it reports.
+    pub fn seed_under(server: &str) -> Server {
+        let gunicorn = ["--no-control-socket", "-w", "1", "-b", "127.0.0.1:0"];
+        let uwsgi = [
+            "--http-socket",
+            "127.0.0.1:0",
+            "--wsgi-file",
+            "seed.py",
+            "--callable",
+            "app",
+            "--master",
+            "--processes",
+            "1",
+        ];
+        let (program, mut args) = match server {
+            "gunicorn" | "gunicorn-threads" => ("gunicorn", gunicorn.to_vec()),
+            "uwsgi" | "uwsgi-threads" => ("uwsgi", uwsgi.to_vec()),
+            _ => panic!("no WSGI server called {server}"),
+        };
+        if server.ends_with("-threads") {
+            args.extend(["--threads", "8"]);
+        }
+        if program == "gunicorn" {
+            args.push("seed:app");
+        }
         let root = root();
-        let program = root.join(".tools/venv/bin").join(server);
+        let program = root.join(".tools/venv/bin").join(program);
         require(&program, "scripts/setup.sh --python");
         let mut command = Command::new(program);
         command.current_dir(root.join("python")).args(args);
