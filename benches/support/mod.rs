@@ -338,6 +338,8 @@ fn colour(server: &str) -> &'static str {
         "flask-fixed" => "#e8590c",
         "quart" => "#f59f00",
         "seed" => "#c92a2a",
+        "gunicorn" => "#d9480f",
+        "uwsgi" => "#a61e4d",
         _ => "#868e96",
     }
 }
@@ -368,11 +370,11 @@ pub fn svg(rows: &[Row], title: &str) -> String {
     ns.sort_unstable();
     ns.dedup();
     let mut out = axes(title, top_ms, &ns, &y, &x);
-    // Servers with a line to draw: answered at two sizes or more.
+    // Servers that answered at some size (the seed and the threaded WSGI
+    // servers only fail: no line, no bar, no legend entry).
     let mut servers: Vec<&str> = Vec::new();
     for r in &answered {
-        let points = answered.iter().filter(|a| a.server == r.server).count();
-        if points > 1 && !servers.contains(&r.server.as_str()) {
+        if !servers.contains(&r.server.as_str()) {
             servers.push(&r.server);
         }
     }
