@@ -452,7 +452,9 @@ pub fn send(method: &str, url: &str, body: Option<&str>) -> Result<Reply, Error>
 }
 
 /// Why a worker could not be started (or a request not answered).
-#[derive(Debug)]
+///
+/// `Debug` prints the same text as `Display`, fix included, so that a test
+/// returning `Result<(), Error>` shows what to do rather than a struct.
 #[non_exhaustive]
 pub enum Error {
     /// The `wrangler.toml` is missing, does not parse, or lacks what a
@@ -529,6 +531,12 @@ impl fmt::Display for Error {
             Error::Io(what, error) => write!(f, "{what}: {error}"),
             Error::Http(what) => write!(f, "HTTP request failed: {what}"),
         }
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
     }
 }
 

@@ -37,7 +37,11 @@ pub(crate) fn collect(
         if names.contains(&name) {
             continue;
         }
-        let file = project_dir.join(&relative);
+        let file = if project_dir == Path::new(".") {
+            relative.clone()
+        } else {
+            project_dir.join(&relative)
+        };
         if !file.is_file() {
             return Err(missing(file, imported_by));
         }
