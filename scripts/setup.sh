@@ -2,8 +2,6 @@
 # Installs what the project needs, into the project where possible; each step
 # is skipped when already done, so a warm run takes about a second.
 #   scripts/setup.sh            Rust target, wasm-bindgen CLI, npm ci
-#   scripts/setup.sh --worker-build  ... and worker-build (only `make ablation`
-#                               prices it; the worker is built without it)
 #   scripts/setup.sh --browser  ... and Debian's chromium + chromium-driver
 #   scripts/setup.sh --load     ... and Debian's hey (load generator)
 #   scripts/setup.sh --python   ... and .tools/venv with python/requirements.txt
@@ -12,13 +10,12 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$TOY_ROOT"
 
-want_browser=false want_load=false want_python=false want_worker_build=false
+want_browser=false want_load=false want_python=false
 for arg in "$@"; do
   case "$arg" in
     --browser) want_browser=true ;;
     --load) want_load=true ;;
     --python) want_python=true ;;
-    --worker-build) want_worker_build=true ;;
     *) echo "setup: unknown option $arg" >&2; exit 2 ;;
   esac
 done
@@ -36,12 +33,6 @@ if [[ "$("$WASM_BINDGEN_BIN" --version 2>/dev/null)" != "wasm-bindgen $wb_versio
   step "installing wasm-bindgen-cli $wb_version into .tools (about 2 minutes)"
   # No --locked: its lockfile pins a webpki-roots the registry no longer serves.
   cargo install --quiet --root .tools wasm-bindgen-cli --version "=$wb_version"
-fi
-
-worker_build_version=0.8.7
-if $want_worker_build && [[ "$(.tools/bin/worker-build --version 2>/dev/null)" != *"$worker_build_version"* ]]; then
-  step "installing worker-build $worker_build_version into .tools (about 3 minutes)"
-  cargo install --quiet --root .tools "worker-build@$worker_build_version" --locked
 fi
 
 # npm ci when node_modules is missing or older than the lockfile.

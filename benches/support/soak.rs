@@ -22,6 +22,10 @@ pub struct Params {
     pub soak: Duration,
     pub soak_concurrency: usize,
     pub sample_every: Duration,
+    /// The panic part: sustained load on the test worker this long, with a
+    /// `/__panic` every `panic_every`.
+    pub panic_soak: Duration,
+    pub panic_every: Duration,
 }
 
 impl Params {
@@ -37,6 +41,8 @@ impl Params {
             soak: Duration::from_secs(60),
             soak_concurrency: 1000,
             sample_every: Duration::from_secs(5),
+            panic_soak: Duration::from_secs(30),
+            panic_every: Duration::from_secs(2),
         }
     }
 
@@ -52,6 +58,8 @@ impl Params {
             soak: Duration::from_secs(6),
             soak_concurrency: 100,
             sample_every: Duration::from_secs(1),
+            panic_soak: Duration::from_secs(4),
+            panic_every: Duration::from_secs(1),
         }
     }
 }
@@ -145,7 +153,60 @@ pub fn run(p: &Params) -> Report {
     aborts_on_the_test_worker(p, &mut report);
     // 3. Sustained load.
     sustained(&server, p, &mut report);
+    // 4. Repeated panics under sustained load.
+    panics_under_load(p, &mut report);
     report
+}
+
+/// Sustained load on the test worker with a `/__panic` every so often: only
+/// the panicking requests fail (the bystanders are replayed), and nothing
+/// stays behind: no live sleep, wasm memory back to where it was.
+fn panics_under_load(p: &Params, report: &mut Report) {
+    let sleep = p.sleep_ms.to_string();
+    let server = Server::workerd("build-test", &[("TOY_SLEEP_MS", sleep.as_str())]);
+    // Wasm memory never shrinks: the baseline is taken after a wave as
+    // large as the load, so that only a leak can grow it.
+    let warm = load::wave(addr(&server), p.soak_concurrency);
+    report.check(warm.errors == 0, format!("warm-up wave: {warm:?}"));
+    let (_, memory_before) = crate::common::stats(&server);
+    let rss_before = status_kib(server.pid(), "VmRSS");
+    let mut panics = 0;
+    let mut not_500 = Vec::new();
+    let outcome = load::sustained(
+        addr(&server),
+        p.soak_concurrency,
+        p.panic_soak,
+        p.panic_every,
+        |_| {
+            let reply = crate::common::get(&server.url("/__panic"));
+            panics += 1;
+            if reply.status != 500 {
+                not_500.push(reply.status);
+            }
+        },
+    );
+    report.outcome(
+        &format!(
+            "{:?} at concurrency {} with a panic every {:?} ({panics} panics)",
+            p.panic_soak, p.soak_concurrency, p.panic_every
+        ),
+        &outcome,
+    );
+    report.check(not_500.is_empty(), format!("a /__panic was not answered 500: {not_500:?}"));
+    std::thread::sleep(Duration::from_millis(u64::from(p.sleep_ms) + 500));
+    let (live, memory_after) = crate::common::stats(&server);
+    report.say(format!(
+        "after the panics: {live} live sleeps; wasm memory {} KiB before, {} KiB after; RSS {:.1} -> {:.1} MiB (reported)",
+        memory_before / 1024,
+        memory_after / 1024,
+        mib(rss_before),
+        mib(status_kib(server.pid(), "VmRSS"))
+    ));
+    report.check(live == 0, format!("{live} sleeps still live after the panics"));
+    report.check(
+        memory_after <= memory_before + 64 * 1024,
+        format!("wasm memory grew over the panics: {memory_before} -> {memory_after} bytes"),
+    );
 }
 
 /// Client aborts (RST mid-sleep) in batches; RSS after each batch.
