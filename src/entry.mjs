@@ -4,43 +4,71 @@
 //
 // A Rust panic aborts the wasm instance (panic=abort; unwinding needs
 // nightly). The `worker` crate's panic hook logs the message and sets
-// `criticalError` on `globalThis.__worker_init_state`; the next request
-// re-initialises the instance. The requests that were in flight cannot be
-// finished by the dead instance, so they are answered at once with the same
-// JSON 500 as src/error.rs. A panic is seen where it happens, in the panic
-// hook's write to `criticalError`, in the panicking request's context; a
-// Response made there for another request would be refused ("Cannot perform
-// I/O on behalf of a different request"), so each waiting request is woken
-// with a plain marker and builds its own 500.
+// `criticalError` on `globalThis.__worker_init_state`; the instance is then
+// re-initialised. The dead instance cannot finish the requests that were in
+// flight, but this module still holds each of them: the one whose handling
+// panicked gets the JSON 500 of src/error.rs at once; every other one whose
+// method is idempotent (GET, HEAD, OPTIONS: RFC 9110, 9.2.2) and whose
+// client is still there is handled again, once, by the fresh instance,
+// toward its original deadline; the rest get the JSON 500.
+//
+// The panic is seen where it happens, in the hook's write to
+// `criticalError`, inside the panicking request's own async context: an
+// AsyncLocalStorage names that request. A Response made there for another
+// request would be refused ("Cannot perform I/O on behalf of a different
+// request"), so each waiting request is woken with a plain marker and does
+// its own work in its own context.
+import { AsyncLocalStorage } from "node:async_hooks";
 import * as wasm from "../build/index.js";
 
 const state = globalThis.__worker_init_state;
 const PANICKED = Symbol("panicked");
+const REPLAY = Symbol("replay");
+const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS"]);
 
-// Wakes each request in flight, by a Promise it made itself: workerd runs a
-// Promise's continuations only in the context of the request that made it.
-const waiting = new Set();
+// The requests in flight, each { request, env, started, replayed, wake },
+// woken by a Promise it made itself: workerd runs a Promise's continuations
+// only in the context of the request that made it.
+const inFlight = new Set();
+const handling = new AsyncLocalStorage();
 
 let critical = state.criticalError;
 Object.defineProperty(state, "criticalError", {
   get: () => critical,
   set(value) {
     critical = value;
-    if (value) {
-      for (const wake of waiting) wake(PANICKED);
-      waiting.clear();
-    }
+    if (value) bury(handling.getStore());
   },
 });
+
+// Wakes every request in flight of the instance that died: a replay for
+// those that may have one, the JSON 500 for the rest.
+function bury(culprit) {
+  let replayed = 0;
+  let failed = 0;
+  for (const flight of inFlight) {
+    const replay =
+      flight !== culprit &&
+      !flight.replayed &&
+      IDEMPOTENT.has(flight.request.method) &&
+      !flight.request.signal.aborted;
+    if (replay) replayed++;
+    else failed++;
+    flight.wake(replay ? REPLAY : PANICKED);
+  }
+  inFlight.clear();
+  console.error(
+    `toy-edge: the wasm instance panicked; ${replayed} requests in flight replayed on a fresh instance, ${failed} answered with the JSON 500`,
+  );
+}
 
 // wasm-bindgen-futures schedules every poll of a Rust task (the first, and
 // each wake-up) with the global queueMicrotask, which workerd implements with
 // more per-call work than a Promise job; a job on an already resolved
-// Promise runs in the same microtask queue. Measured in `make ablation`
-// (variant queue-microtask): ~10 µs less per call in-isolate, in 4 runs of
-// 5 (docs/benchmark.md). Nothing else in this worker queues
-// microtasks; a panic inside a poll is seen by the hook above, not through
-// the exception this turns from an "error" event into a rejection.
+// Promise runs in the same microtask queue (docs/hosts.md). Nothing else in
+// this worker queues microtasks; a panic inside a poll is seen by the hook
+// above, not through the exception this turns from an "error" event into a
+// rejection.
 const resolved = Promise.resolve();
 globalThis.queueMicrotask = (callback) => {
   resolved.then(callback);
@@ -56,39 +84,69 @@ function internalError() {
 
 export default {
   fetch(request, env, ctx) {
-    if (critical) {
-      wasm.__wbg_reset_state();
-      critical = false;
-    }
-    // One Promise per request, settled by whichever comes first: the Rust
-    // handler's answer, or the panic hook's wake-up (a Promise.race over a
-    // second Promise cost 2 Promises and a reaction more per request: README,
-    // "Where the microseconds go").
-    let wake;
-    const answer = new Promise((resolve, reject) => {
-      wake = resolve;
-      waiting.add(resolve);
-      wasm.fetch(request, env, ctx).then(resolve, reject);
-    });
-    return settle(answer, wake);
+    const flight = { request, env, started: Date.now(), replayed: false, wake: null };
+    return handling.run(flight, () => settle(flight, call(flight, env, ctx)));
   },
 };
+
+// One call of the Rust handler, settled by whichever comes first: its
+// answer, or the panic hook's wake-up (one Promise, not a race of two).
+function call(flight, env, ctx) {
+  if (critical) {
+    wasm.__wbg_reset_state();
+    critical = false;
+  }
+  return new Promise((resolve, reject) => {
+    flight.wake = resolve;
+    inFlight.add(flight);
+    wasm.fetch(flight.request, env, ctx).then(resolve, reject);
+  });
+}
 
 // Awaits the answer in a function of its own: an async `fetch` would keep
 // its arguments alive for the whole sleep, `ctx` among them (workerd's
 // ExecutionContext, ~380 bytes per request in flight in `make heap`).
-async function settle(answer, wake) {
-  let response;
-  try {
-    response = await answer;
-  } catch (error) {
-    // A trap during the synchronous part of the call.
-    if (!critical) throw error;
-    response = PANICKED;
-  } finally {
-    waiting.delete(wake);
+async function settle(flight, answer) {
+  let response = await outcome(flight, answer);
+  if (response === REPLAY) {
+    flight.replayed = true;
+    // The Rust glue lets go of `ctx` at once; a replay has none to give.
+    response = await outcome(flight, call(flight, remaining(flight), {}));
+    if (response instanceof Response) retime(response, flight);
   }
   // Built here, in this request's own context. `null` is the Rust glue's
   // answer when the host would not build even its JSON error response.
-  return response === PANICKED || response === null ? internalError() : response;
+  return response instanceof Response ? response : internalError();
+}
+
+async function outcome(flight, answer) {
+  try {
+    return await answer;
+  } catch (error) {
+    // A trap during the synchronous part of the call.
+    if (!critical) throw error;
+    return PANICKED;
+  } finally {
+    inFlight.delete(flight);
+  }
+}
+
+// The request's env with `TOY_SLEEP_MS` cut to what is left of its
+// original sleep (a value the handler would refuse is left as it is, and
+// the replay gets the same JSON 500 as the first call would have).
+function remaining(flight) {
+  const raw = flight.env.TOY_SLEEP_MS ?? "1000";
+  if (!/^[0-9]{1,5}$/.test(String(raw))) return flight.env;
+  const left = Math.max(0, Number(raw) - (Date.now() - flight.started));
+  return new Proxy(flight.env, {
+    get: (env, key) => (key === "TOY_SLEEP_MS" ? String(left) : Reflect.get(env, key)),
+  });
+}
+
+// A replayed answer's Server-Timing reports the whole time it waited.
+function retime(response, flight) {
+  if (response.headers.has("Server-Timing")) {
+    const waited = (Date.now() - flight.started).toFixed(1);
+    response.headers.set("Server-Timing", `sleep;dur=${waited};desc="host timer"`);
+  }
 }

@@ -172,59 +172,171 @@ fn the_release_bundle_has_no_panic_route() {
     assert_eq!(get(&server.url("/__panic")).status, 404);
 }
 
-#[test]
-fn a_panic_answers_every_request_in_flight_at_once_with_the_json_500() {
-    // A 3 s sleep: an answer within 1 s of the panic cannot be the sleep ending.
-    let server = Server::workerd("build-test", &[("TOY_SLEEP_MS", "3000")]);
-    let want = toy_edge::error::AppError::INTERNAL.body();
-    let (panicked_at, replies) = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..10)
-            .map(|_| {
-                scope.spawn(|| {
-                    let reply = get(&server.url("/toy"));
-                    (reply, Instant::now())
-                })
+/// `n` requests (`method /toy`) sent at once from threads of their own,
+/// each with the instant it was sent and the instant it was answered.
+fn in_flight<'s>(
+    scope: &'s std::thread::Scope<'s, '_>,
+    server: &'s Server,
+    methods: &[&'static str],
+) -> Vec<std::thread::ScopedJoinHandle<'s, (common::Reply, Instant, Instant)>> {
+    methods
+        .iter()
+        .map(|&method| {
+            scope.spawn(move || {
+                let sent = Instant::now();
+                let reply = send(method, &server.url("/toy"), None);
+                (reply, sent, Instant::now())
             })
-            .collect();
-        let sleeping = common::wait_for_live(&server, Duration::from_secs(5), |live| live == 10);
-        assert!(sleeping.is_some(), "the 10 requests never all slept");
+        })
+        .collect()
+}
+
+/// The dur of a `sleep;dur=N;desc=…` Server-Timing value.
+fn timing_ms(reply: &common::Reply) -> f64 {
+    reply
+        .header("server-timing")
+        .and_then(|t| t.strip_prefix("sleep;dur="))
+        .and_then(|t| t.split(';').next())
+        .and_then(|ms| ms.parse().ok())
+        .unwrap_or_else(|| panic!("no Server-Timing dur: {reply:?}"))
+}
+
+#[test]
+fn a_panic_costs_one_request_and_the_bystanders_are_replayed_toward_their_deadline() {
+    let server = Server::workerd("build-test", &[("TOY_SLEEP_MS", "1000")]);
+    let want = toy_edge::error::AppError::INTERNAL.body();
+    let mut methods = vec!["GET"; 190];
+    methods.extend(["HEAD"; 10]);
+    let (panic, panicked_at, replies) = std::thread::scope(|scope| {
+        let handles = in_flight(scope, &server, &methods);
+        let sleeping = common::wait_for_live(&server, Duration::from_secs(5), |live| live == 200);
+        assert!(sleeping.is_some(), "the 200 requests never all slept");
+        // Well into their sleep: a replay from scratch would end ~1 s late.
+        std::thread::sleep(Duration::from_millis(500));
         let panicked_at = Instant::now();
         let panic = get(&server.url("/__panic"));
-        assert_eq!((panic.status, panic.body.as_str()), (500, want.as_str()));
         let replies: Vec<_> = handles
             .into_iter()
-            .map(|h| h.join().expect("client thread"))
+            .map(|h| h.join().expect("client"))
             .collect();
-        (panicked_at, replies)
+        (panic, panicked_at, replies)
     });
-    for (i, (reply, done_at)) in replies.iter().enumerate() {
-        assert_eq!(reply.status, 500, "request {i}: {reply:?}");
-        assert_eq!(reply.body, want, "request {i}");
+    // The request that panicked: the JSON 500, at once.
+    assert_eq!((panic.status, panic.body.as_str()), (500, want.as_str()));
+    assert!(panic.elapsed < Duration::from_secs(1), "{panic:?}");
+    for (i, (reply, sent, done)) in replies.iter().enumerate() {
+        let head = methods[i] == "HEAD";
+        assert_eq!(reply.status, 200, "request {i}: {reply:?}");
         assert_eq!(
-            reply.header("content-type"),
-            Some("application/json"),
+            reply.body,
+            if head { "" } else { r#"{"result":1}"# },
             "request {i}"
         );
-        let after = done_at.saturating_duration_since(panicked_at);
+        assert_eq!(reply.header("content-length"), Some("12"), "request {i}");
+        // Toward the original deadline: not before it, nor 1.5 s after.
+        let took = done.duration_since(*sent);
         assert!(
-            after < Duration::from_secs(1),
-            "request {i} answered {after:?} after the panic"
+            took >= Duration::from_millis(950),
+            "request {i} answered after {took:?}"
         );
+        assert!(
+            took < Duration::from_millis(2500),
+            "request {i} answered after {took:?}"
+        );
+        // A replay that slept its whole second again would end >= 1 s after
+        // the panic; each request had slept >= 500 ms of it before.
+        let after_panic = done.saturating_duration_since(panicked_at);
+        assert!(
+            after_panic < Duration::from_millis(900),
+            "request {i} answered {after_panic:?} after the panic: not resumed toward its deadline"
+        );
+        // Server-Timing reports the whole wait, not the replay's part.
+        assert!(timing_ms(reply) >= 950.0, "request {i}: {reply:?}");
     }
-    // The re-initialised instance serves the next request, also while the
-    // dead instance's timers fire (3 s after they were set).
-    let next = get(&server.url("/toy"));
-    assert_eq!(
-        (next.status, next.body.as_str()),
-        (200, r#"{"result":1}"#),
-        "{}",
-        server.log()
-    );
-    // Nothing else went wrong on the way: no uncaught exception, no
-    // response refused for being made in another request's context.
     let log = server.log();
+    assert!(
+        log.contains(
+            "200 requests in flight replayed on a fresh instance, 1 answered with the JSON 500"
+        ),
+        "{log}"
+    );
     assert!(
         !log.contains("Uncaught") && !log.contains("different request"),
         "{log}"
     );
+    // Nothing kept: every replayed sleep is gone.
+    assert_eq!(common::stats(&server).0, 0);
+}
+
+#[test]
+fn a_second_panic_during_the_replays_answers_what_is_in_flight_with_the_json_500() {
+    let server = Server::workerd("build-test", &[("TOY_SLEEP_MS", "3000")]);
+    let want = toy_edge::error::AppError::INTERNAL.body();
+    let replies = std::thread::scope(|scope| {
+        let handles = in_flight(scope, &server, &["GET"; 20]);
+        let sleeping = common::wait_for_live(&server, Duration::from_secs(5), |live| live == 20);
+        assert!(sleeping.is_some(), "the 20 requests never all slept");
+        assert_eq!(get(&server.url("/__panic")).status, 500);
+        // The replays sleep on the fresh instance: a request is replayed once.
+        let replaying = common::wait_for_live(&server, Duration::from_secs(2), |live| live == 20);
+        assert!(replaying.is_some(), "the 20 replays never all slept");
+        let second = Instant::now();
+        assert_eq!(get(&server.url("/__panic")).status, 500);
+        handles
+            .into_iter()
+            .map(|h| {
+                let (reply, _, done) = h.join().expect("client");
+                (reply, done.duration_since(second))
+            })
+            .collect::<Vec<_>>()
+    });
+    for (i, (reply, after)) in replies.iter().enumerate() {
+        assert_eq!(
+            (reply.status, reply.body.as_str()),
+            (500, want.as_str()),
+            "request {i}"
+        );
+        assert!(
+            *after < Duration::from_secs(1),
+            "request {i}: {after:?} after the second panic"
+        );
+    }
+    let log = server.log();
+    assert!(
+        log.contains("0 requests in flight replayed on a fresh instance, 21 answered"),
+        "{log}"
+    );
+    let next = get(&server.url("/toy"));
+    assert_eq!(
+        (next.status, next.body.as_str()),
+        (200, r#"{"result":1}"#),
+        "{log}"
+    );
+}
+
+#[test]
+fn a_client_that_reset_is_not_replayed() {
+    let server = Server::workerd("build-test", &[("TOY_SLEEP_MS", "3000")]);
+    let replies = std::thread::scope(|scope| {
+        let staying = in_flight(scope, &server, &["GET"; 5]);
+        let leaving = common::open_requests(&server, 5);
+        let sleeping = common::wait_for_live(&server, Duration::from_secs(5), |live| live == 10);
+        assert!(sleeping.is_some(), "the 10 requests never all slept");
+        common::reset(leaving);
+        assert_eq!(get(&server.url("/__panic")).status, 500);
+        // Only the five clients still there are replayed, and sleep again.
+        let replayed = common::wait_for_live(&server, Duration::from_secs(2), |live| live == 5);
+        assert!(replayed.is_some(), "{}", server.log());
+        staying
+            .into_iter()
+            .map(|h| h.join().expect("client").0)
+            .collect::<Vec<_>>()
+    });
+    for reply in &replies {
+        assert_eq!(
+            (reply.status, reply.body.as_str()),
+            (200, r#"{"result":1}"#)
+        );
+    }
+    assert_eq!(common::stats(&server).0, 0);
 }

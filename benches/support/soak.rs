@@ -192,7 +192,10 @@ fn panics_under_load(p: &Params, report: &mut Report) {
         ),
         &outcome,
     );
-    report.check(not_500.is_empty(), format!("a /__panic was not answered 500: {not_500:?}"));
+    report.check(
+        not_500.is_empty(),
+        format!("a /__panic was not answered 500: {not_500:?}"),
+    );
     std::thread::sleep(Duration::from_millis(u64::from(p.sleep_ms) + 500));
     let (live, memory_after) = crate::common::stats(&server);
     report.say(format!(
@@ -202,7 +205,10 @@ fn panics_under_load(p: &Params, report: &mut Report) {
         mib(rss_before),
         mib(status_kib(server.pid(), "VmRSS"))
     ));
-    report.check(live == 0, format!("{live} sleeps still live after the panics"));
+    report.check(
+        live == 0,
+        format!("{live} sleeps still live after the panics"),
+    );
     report.check(
         memory_after <= memory_before + 64 * 1024,
         format!("wasm memory grew over the panics: {memory_before} -> {memory_after} bytes"),
