@@ -23,7 +23,11 @@ fn main() {
         support::soak::Params::full()
     };
     let started = std::time::Instant::now();
-    let report = support::soak::run(&params);
+    let report = if std::env::args().any(|a| a == "--panics") {
+        support::soak::run_panics(&params)
+    } else {
+        support::soak::run(&params)
+    };
     println!("\n[soak] report ({:.0} s)", started.elapsed().as_secs_f64());
     for line in &report.lines {
         println!("  {line}");

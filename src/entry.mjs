@@ -62,16 +62,29 @@ function bury(culprit) {
   );
 }
 
-// wasm-bindgen-futures schedules every poll of a Rust task (the first, and
-// each wake-up) with the global queueMicrotask, which workerd implements with
-// more per-call work than a Promise job; a job on an already resolved
-// Promise runs in the same microtask queue (docs/hosts.md). Nothing else in
-// this worker queues microtasks; a panic inside a poll is seen by the hook
-// above, not through the exception this turns from an "error" event into a
-// rejection.
+// wasm-bindgen-futures schedules the polls of Rust tasks with the global
+// queueMicrotask: one job polls every task queued before it ran. A job runs
+// in the request context of whoever queued it, so a task woken in one
+// request's context but polled in another's would arm its timer there, and
+// workerd cancels that timer when the other request ends (seen: replays
+// started together hung). So a poll runs at once, in the context of the code
+// that woke it (the request's own fetch call, or its own timer or signal);
+// only a wake-up during a poll waits for a Promise job. Polling at once also
+// spares workerd's queueMicrotask, which does more per call than a job.
+// A panic inside a poll is seen by the hook above.
+let polling = false;
 const resolved = Promise.resolve();
+function poll(callback) {
+  polling = true;
+  try {
+    callback();
+  } finally {
+    polling = false;
+  }
+}
 globalThis.queueMicrotask = (callback) => {
-  resolved.then(callback);
+  if (polling) resolved.then(() => poll(callback));
+  else poll(callback);
 };
 
 function internalError() {

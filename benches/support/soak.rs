@@ -158,6 +158,13 @@ pub fn run(p: &Params) -> Report {
     report
 }
 
+/// Only the panic part (`cargo bench --bench soak -- --panics`).
+pub fn run_panics(p: &Params) -> Report {
+    let mut report = Report::default();
+    panics_under_load(p, &mut report);
+    report
+}
+
 /// Sustained load on the test worker with a `/__panic` every so often: only
 /// the panicking requests fail (the bystanders are replayed), and nothing
 /// stays behind: no live sleep, wasm memory back to where it was.
@@ -208,6 +215,20 @@ fn panics_under_load(p: &Params, report: &mut Report) {
     report.check(
         live == 0,
         format!("{live} sleeps still live after the panics"),
+    );
+    if std::env::var_os("SOAK_DUMP").is_some() {
+        let _ = std::fs::write("/tmp/soak-panics.log", server.log());
+    }
+    let unexpected: Vec<String> = error_lines(&server.log())
+        .into_iter()
+        .filter(|line| !line.contains("Rust panic"))
+        .collect();
+    report.check(
+        unexpected.is_empty(),
+        format!(
+            "workerd logged errors beyond the panics: {:?}",
+            &unexpected[..unexpected.len().min(5)]
+        ),
     );
     report.check(
         memory_after <= memory_before + 64 * 1024,
