@@ -10,7 +10,7 @@ dev:
 	scripts/setup.sh
 	source scripts/env.sh && wrangler dev
 
-## Set up, build and run every test host (native, Python, workerd, wrangler dev, Node, Chromium, a Service Worker in Chromium)
+## Set up, build and run every test host (native, Python, workerd, wrangler dev, Node, Chromium, a Service Worker in Chromium, deploy bundle, bench smoke)
 test:
 	scripts/test.sh
 
@@ -51,7 +51,7 @@ deploy: build
 clean:
 	rm -rf build build-test build-sw dist target/e2e .wrangler
 
-## Benchmark: wasm vs plain-JS workers on bare workerd, native tokio, the Python seed and its fixes; waves of 1..5000 (loopback, ~10 min)
+## Benchmark: wasm vs plain-JS workers on bare workerd, native tokio, the Python seed, its fixes and its WSGI servers; waves of 1..5000 (loopback, ~15 min)
 bench:
 	scripts/setup.sh --load --python
 	scripts/build.sh
@@ -64,7 +64,7 @@ heap:
 	scripts/build.sh
 	cargo bench --bench heap
 
-## Reliability: 5000-request wave, 2000 client aborts, 60 s soak at c=1000 (loopback, ~2 min)
+## Reliability: 5000-request wave, 2000 client aborts, 60 s soak at c=1000, 30 s of panics under c=1000 (loopback, ~2.5 min)
 soak:
 	scripts/setup.sh
 	scripts/build.sh

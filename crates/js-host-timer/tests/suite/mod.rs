@@ -271,6 +271,13 @@ async fn hundred_sleeps_overlap_on_the_host_loop() {
 
 // --- Polling --------------------------------------------------------------
 
+/// A sleep of a second on a signal that has already aborted.
+fn pre_aborted() -> Sleep {
+    let controller = AbortController::new().expect("controller");
+    controller.abort();
+    sleep_or_abort(ms(1_000), &controller.signal())
+}
+
 #[wasm_bindgen_test]
 async fn polled_again_after_it_finished_it_answers_the_same() {
     let mut done = sleep(ms(1));
@@ -278,9 +285,7 @@ async fn polled_again_after_it_finished_it_answers_the_same() {
     assert_eq!(poll_once(&mut done), Poll::Ready(Ok(())));
     assert_eq!(poll_once(&mut done), Poll::Ready(Ok(())));
 
-    let controller = AbortController::new().expect("controller");
-    controller.abort();
-    let mut aborted = sleep_or_abort(ms(1_000), &controller.signal());
+    let mut aborted = pre_aborted();
     assert_eq!(
         poll_once(&mut aborted),
         Poll::Ready(Err(SleepError::Aborted))
@@ -467,9 +472,7 @@ async fn an_abort_signal_ends_the_sleep_early_and_clears_its_timer() {
 #[wasm_bindgen_test]
 async fn an_already_aborted_signal_ends_the_sleep_at_once_without_a_timer() {
     let timers = FakeTimers::install();
-    let controller = AbortController::new().expect("controller");
-    controller.abort();
-    let mut aborted = sleep_or_abort(ms(1_000), &controller.signal());
+    let mut aborted = pre_aborted();
     assert_eq!(
         poll_once(&mut aborted),
         Poll::Ready(Err(SleepError::Aborted))
