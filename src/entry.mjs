@@ -9,15 +9,15 @@
 // flight, but this module still holds each of them: the one whose handling
 // panicked gets the JSON 500 of src/error.rs at once; every other one whose
 // method is idempotent (GET, HEAD, OPTIONS: RFC 9110, 9.2.2) and whose
-// client is still there is handled again, once, by the fresh instance,
-// toward its original deadline; the rest get the JSON 500.
+// client is still there is handled again, once, by the fresh instance, when
+// its original sleep comes due; the rest get the JSON 500 then.
 //
 // The panic is seen where it happens, in the hook's write to
 // `criticalError`, inside the panicking request's own async context: an
-// AsyncLocalStorage names that request. A Response made there for another
-// request would be refused ("Cannot perform I/O on behalf of a different
-// request"), so each waiting request is woken with a plain marker and does
-// its own work in its own context.
+// AsyncLocalStorage names that request, and it is answered at once. Every
+// other request does its own work in its own context (a Response made for
+// it elsewhere would be refused: "Cannot perform I/O on behalf of a
+// different request"), woken by its own sleep's timer.
 import { AsyncLocalStorage } from "node:async_hooks";
 import * as wasm from "../build/index.js";
 
@@ -45,22 +45,46 @@ Object.defineProperty(state, "criticalError", {
 // those that may have one, the JSON 500 for the rest.
 function bury(culprit) {
   let replayed = 0;
-  let failed = 0;
+  let failed = 1;
+  culprit?.wake(PANICKED);
   for (const flight of inFlight) {
+    if (flight === culprit) continue;
     const replay =
-      flight !== culprit &&
       !flight.replayed &&
       IDEMPOTENT.has(flight.request.method) &&
       !flight.request.signal.aborted;
     if (replay) replayed++;
     else failed++;
-    flight.wake(replay ? REPLAY : PANICKED);
+    // Woken by its own timer, in its own request context (see setTimeout
+    // below): a Promise resolved from here would now and then run its
+    // continuation in the culprit's context, and what it armed there is
+    // lost when the culprit's request ends (seen: whole waves of replays
+    // hung under c=1000).
+    flight.orphan = replay ? REPLAY : PANICKED;
   }
   inFlight.clear();
   console.error(
-    `toy-edge: the wasm instance panicked; ${replayed} requests in flight replayed on a fresh instance, ${failed} answered with the JSON 500`,
+    `toy-edge: the wasm instance panicked; ${replayed} requests in flight to be replayed on a fresh instance at their deadline, ${failed} answered with the JSON 500`,
   );
 }
+
+// Every timer of a request is armed in that request's context. When one of
+// an orphaned request fires (the dead instance's sleep coming due), it wakes
+// the request instead of calling into the dead instance.
+const hostSetTimeout = globalThis.setTimeout;
+globalThis.setTimeout = (callback, ms) => {
+  const flight = handling.getStore();
+  if (flight === undefined) return hostSetTimeout(callback, ms);
+  return hostSetTimeout(() => {
+    if (flight.orphan) {
+      const marker = flight.orphan;
+      flight.orphan = null;
+      flight.wake(marker);
+    } else {
+      callback();
+    }
+  }, ms);
+};
 
 // wasm-bindgen-futures schedules the polls of Rust tasks with the global
 // queueMicrotask: one job polls every task queued before it ran. A job runs
@@ -97,7 +121,14 @@ function internalError() {
 
 export default {
   fetch(request, env, ctx) {
-    const flight = { request, env, started: Date.now(), replayed: false, wake: null };
+    const flight = {
+      request,
+      env,
+      started: Date.now(),
+      replayed: false,
+      wake: null,
+      orphan: null,
+    };
     return handling.run(flight, () => settle(flight, call(flight, env, ctx)));
   },
 };
