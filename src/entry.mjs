@@ -26,9 +26,8 @@ const PANICKED = Symbol("panicked");
 const REPLAY = Symbol("replay");
 const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS"]);
 
-// The requests in flight, each { request, env, started, replayed, wake },
-// woken by a Promise it made itself: workerd runs a Promise's continuations
-// only in the context of the request that made it.
+// The requests in flight, each { request, env, started, replayed, wake,
+// orphan }: `wake` settles the Promise of its current call of the handler.
 const inFlight = new Set();
 const handling = new AsyncLocalStorage();
 
@@ -41,8 +40,8 @@ Object.defineProperty(state, "criticalError", {
   },
 });
 
-// Wakes every request in flight of the instance that died: a replay for
-// those that may have one, the JSON 500 for the rest.
+// Answers the request that panicked, and marks every other one in flight
+// for a replay or the JSON 500.
 function bury(culprit) {
   let replayed = 0;
   let failed = 1;
@@ -134,7 +133,7 @@ export default {
 };
 
 // One call of the Rust handler, settled by whichever comes first: its
-// answer, or the panic hook's wake-up (one Promise, not a race of two).
+// answer, or the wake-up after a panic (one Promise, not a race of two).
 function call(flight, env, ctx) {
   if (critical) {
     wasm.__wbg_reset_state();
