@@ -44,7 +44,7 @@ Object.defineProperty(state, "criticalError", {
 // for a replay or the JSON 500.
 function bury(culprit) {
   let replayed = 0;
-  let failed = 1;
+  let failed = culprit ? 1 : 0;
   culprit?.wake(PANICKED);
   for (const flight of inFlight) {
     if (flight === culprit) continue;
@@ -186,7 +186,8 @@ function remaining(flight) {
   });
 }
 
-// A replayed answer's Server-Timing reports the whole time it waited.
+// A replayed answer's Server-Timing reports the whole time it waited, in
+// the format of `server_timing` in src/app.rs (the replay's own is ~0 ms).
 function retime(response, flight) {
   if (response.headers.has("Server-Timing")) {
     const waited = (Date.now() - flight.started).toFixed(1);

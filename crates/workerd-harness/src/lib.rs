@@ -281,13 +281,13 @@ impl Workerd {
     }
 
     fn find_workerd(&self) -> Result<PathBuf, Error> {
-        let mut searched = Vec::new();
         if let Some(path) = &self.workerd {
-            return exists(path.clone(), &mut searched);
+            return exists(path.clone());
         }
         if let Some(path) = std::env::var_os("WORKERD_BIN") {
-            return exists(PathBuf::from(path), &mut searched);
+            return exists(PathBuf::from(path));
         }
+        let mut searched = Vec::new();
         let start =
             std::path::absolute(&self.project_dir).unwrap_or_else(|_| self.project_dir.clone());
         for dir in start.ancestors() {
@@ -302,7 +302,8 @@ impl Workerd {
         Err(Error::WorkerdNotFound { searched })
     }
 
-    /// The workerd config (Cap'n Proto text) for modules under `modules_dir`.
+    /// The workerd config (Cap'n Proto text), each module embedded from the
+    /// matching path in `module_files` (relative to the config).
     fn config(&self, module_files: &[String]) -> String {
         let modules: Vec<String> = self
             .modules
@@ -356,13 +357,13 @@ const w :Workerd.Worker = (
     }
 }
 
-fn exists(path: PathBuf, searched: &mut Vec<PathBuf>) -> Result<PathBuf, Error> {
+/// A workerd binary the user named: there, or not found (at that one path).
+fn exists(path: PathBuf) -> Result<PathBuf, Error> {
     if path.is_file() {
         Ok(path)
     } else {
-        searched.push(path);
         Err(Error::WorkerdNotFound {
-            searched: std::mem::take(searched),
+            searched: vec![path],
         })
     }
 }
