@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Builds the worker into build/: index.js (wasm-bindgen's glue, bundled) and
-# index_bg.wasm. src/entry.mjs, the worker's main module, imports them. Also
-# wrangler.toml's [build] command, so `wrangler dev` and `make build` build
-# the same way.
+# index_bg.wasm, the one build every host serves: each entry in hosts/
+# (workerd.mjs, wrangler.toml's `main`; deno.mjs, bun.mjs, node.mjs) makes a
+# WebAssembly.Module of it its own way and instantiates the glue with it.
+# Also wrangler.toml's [build] command, so `wrangler dev` and `make build`
+# build the same way.
 #   scripts/build.sh                                   release worker into build/
 #   scripts/build.sh --out-dir build-test --features entry,test-routes
 #   scripts/build.sh --service-worker     the browser Service Worker host into
@@ -42,10 +44,11 @@ if $service_worker; then
 fi
 staging="$out/.staging"
 rm -rf "$staging"; mkdir -p "$staging"
-# --target module imports the wasm as a module (workerd and wrangler compile
-# it once); the two flags let src/entry.mjs re-initialise the instance after
-# a panic aborts it.
-wasm-bindgen --target module --out-name index --no-typescript \
+# --target web: a glue that imports no wasm and is instantiated with
+# `initSync({ module })`, so every host can hand it the module it compiled
+# (workerd from an import, the others from the file's bytes). The two flags
+# let hosts/core.mjs re-initialise the instance after a panic aborts it.
+wasm-bindgen --target web --out-name index --no-typescript \
   --experimental-reset-state-function --force-enable-abort-handler \
   --out-dir "$staging" "$wasm_in"
 # The feature set from scripts/env.sh (worker-build's own). No
@@ -57,10 +60,9 @@ wasm-bindgen --target module --out-name index --no-typescript \
 # wave of 1000 is 0.8-1.0 MiB lower, with CPU per request and time to the
 # first response unchanged within the noise (docs/benchmark.md, Memory).
 wasm-opt -O -ocimfs=0 "$staging/index_bg.wasm" -o "$out/index_bg.wasm" "${wasm_features[@]}"
-# One file for the glue and its inline snippets; the wasm stays a module of
-# its own. workerd and wrangler take a plain `import` of a .wasm module.
+# One file for the glue and its inline snippets; the wasm stays a file of its
+# own.
 esbuild --bundle "$staging/index.js" --format=esm --minify --log-level=warning \
-  --external:./index_bg.wasm --outfile="$out/index.js"
-sed -i 's/import source /import /' "$out/index.js"
+  --outfile="$out/index.js"
 rm -rf "$staging"
 echo "[build] $out/index_bg.wasm: $(wc -c < "$out/index_bg.wasm") bytes, $(gzip -9c "$out/index_bg.wasm" | wc -c) gzip"

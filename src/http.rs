@@ -11,13 +11,23 @@ use web_sys::{Headers, Request, Response, ResponseInit};
 /// Methods `/toy` accepts, as sent in `Allow`.
 pub const ALLOW: &str = "GET, HEAD, OPTIONS";
 
-/// A response with the given status, headers and (optional) body. The body
-/// is a JS string: a fixed one can be made once and used for every response.
+/// A response with the given status, headers and (optional) body, stamped
+/// with `Date` (RFC 9110, 6.6.1: an origin with a clock sends it). workerd
+/// adds none, Bun none to a HEAD answer; set here, every host sends the same
+/// headers. The body is a JS string: a fixed one can be made once and used
+/// for every response.
 pub fn respond(
     status: u16,
     headers: &Headers,
     body: Option<&JsString>,
 ) -> Result<Response, JsValue> {
+    // JavaScript's toUTCString is the IMF-fixdate of RFC 9110, 5.6.7, and
+    // stays a JS string: nothing is copied out of wasm memory.
+    DATE.with(|name| {
+        headers
+            .unchecked_ref::<HostHeaders>()
+            .set_text(name, &js_sys::Date::new_0().to_utc_string())
+    })?;
     let init = ResponseInit::new();
     init.set_status(status);
     init.set_headers(headers);
@@ -68,6 +78,9 @@ extern "C" {
 
     #[wasm_bindgen(method, catch, js_name = set)]
     fn set(this: &HostHeaders, name: &JsString, value: &str) -> Result<(), JsValue>;
+
+    #[wasm_bindgen(method, catch, js_name = set)]
+    fn set_text(this: &HostHeaders, name: &JsString, value: &JsString) -> Result<(), JsValue>;
 }
 
 /// Headers of every JSON answer: the type, and no caching (each answer is a
@@ -83,6 +96,7 @@ pub fn json_headers() -> Result<Headers, JsValue> {
 }
 
 thread_local! {
+    static DATE: JsString = JsString::from("Date");
     static JSON_HEADERS: Result<Headers, JsValue> = (|| {
         let headers = Headers::new()?;
         headers.set("Content-Type", "application/json")?;

@@ -532,6 +532,23 @@ pub fn json(reply: &Reply) -> serde_json::Value {
 /// The `/toy` contract over HTTP, for a server started with a short sleep:
 /// GET, HEAD (GET's headers, `Content-Length: 12`, no body), OPTIONS, 405s,
 /// 404s, each with its exact JSON error body, and the query string ignored.
+/// `Date` is there, once, an IMF-fixdate within a minute of now.
+pub fn assert_http_date(reply: &Reply) {
+    let dates: Vec<&str> = reply
+        .headers
+        .iter()
+        .filter(|(name, _)| name.eq_ignore_ascii_case("date"))
+        .map(|(_, value)| value.as_str())
+        .collect();
+    assert_eq!(dates.len(), 1, "want one Date header: {reply:?}");
+    let sent = httpdate::parse_http_date(dates[0])
+        .unwrap_or_else(|e| panic!("Date {:?} is no HTTP date: {e}", dates[0]));
+    let skew = std::time::SystemTime::now()
+        .duration_since(sent)
+        .unwrap_or_else(|e| e.duration());
+    assert!(skew < Duration::from_secs(60), "Date {:?} is {skew:?} off", dates[0]);
+}
+
 pub fn assert_toy_contract(server: &Server) {
     use toy_edge::error::AppError;
 
@@ -562,6 +579,10 @@ pub fn assert_toy_contract(server: &Server) {
 
     let options = send("OPTIONS", &server.url("/toy"), None);
     assert_eq!(options.status, 204);
+    // Every answer is dated, whichever host sends it (RFC 9110, 6.6.1).
+    for reply in [&get_reply, &head, &options] {
+        assert_http_date(reply);
+    }
     assert_eq!(options.header("allow"), Some("GET, HEAD, OPTIONS"));
     assert_eq!(options.body, "");
 

@@ -1,9 +1,9 @@
 // Test worker (tests/workerd.rs): the release worker on a host that refuses
 // to construct the next N `Response`s of a request, N from its `?refuse=N`
 // (the router ignores the query string). With N = 2 the Rust handler can
-// build neither its answer nor its JSON error; src/entry.mjs must still
+// build neither its answer nor its JSON error; hosts/core.mjs must still
 // answer with the JSON 500, from JavaScript.
-import worker from "../../src/entry.mjs";
+import worker from "../../hosts/workerd.mjs";
 
 const HostResponse = globalThis.Response;
 let refuse = 0;

@@ -1,6 +1,7 @@
-// The worker's main module (wrangler.toml `main`): hands each request to the
-// Rust handler (build/index.js, wasm-bindgen's glue over the wasm) and
-// guards against Rust panics. Built by scripts/build.sh.
+// The shared core of every host: the wasm's `fetch` (wasm-bindgen's glue,
+// built into build/ by scripts/build.sh) behind a guard against Rust panics.
+// Each host's entry (workerd.mjs, deno.mjs, bun.mjs, node.mjs) compiles the
+// wasm its own way, hands the glue to `guard`, and serves what it returns.
 //
 // A Rust panic aborts the wasm instance (panic=abort; unwinding needs
 // nightly). The `worker` crate's panic hook logs the message and sets
@@ -15,13 +16,11 @@
 // The panic is seen where it happens, in the hook's write to
 // `criticalError`, inside the panicking request's own async context: an
 // AsyncLocalStorage names that request, and it is answered at once. Every
-// other request does its own work in its own context (a Response made for
-// it elsewhere would be refused: "Cannot perform I/O on behalf of a
-// different request"), woken by its own sleep's timer.
+// other request does its own work in its own context (on workerd a Response
+// made for it elsewhere would be refused: "Cannot perform I/O on behalf of
+// a different request"), woken by its own sleep's timer.
 import { AsyncLocalStorage } from "node:async_hooks";
-import * as wasm from "../build/index.js";
 
-const state = globalThis.__worker_init_state;
 const PANICKED = Symbol("panicked");
 const REPLAY = Symbol("replay");
 const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS"]);
@@ -31,14 +30,27 @@ const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS"]);
 const inFlight = new Set();
 const handling = new AsyncLocalStorage();
 
-let critical = state.criticalError;
-Object.defineProperty(state, "criticalError", {
-  get: () => critical,
-  set(value) {
-    critical = value;
-    if (value) bury(handling.getStore());
-  },
-});
+let critical = false;
+// The wasm-bindgen glue of the one instance this process serves with.
+let wasm = null;
+
+// Takes the glue (its instance already made by the host's entry, with
+// `initSync`) and returns the handler every host serves:
+// `fetch(request, env, ctx)`, env holding `TOY_SLEEP_MS` when it is set.
+export function guard(glue) {
+  if (wasm) throw new Error("toy-edge: guard() takes one glue per process");
+  wasm = glue;
+  const state = globalThis.__worker_init_state;
+  critical = state.criticalError;
+  Object.defineProperty(state, "criticalError", {
+    get: () => critical,
+    set(value) {
+      critical = value;
+      if (value) bury(handling.getStore());
+    },
+  });
+  return { fetch };
+}
 
 // Answers the request that panicked, and marks every other one in flight
 // for a replay or the JSON 500.
@@ -71,16 +83,16 @@ function bury(culprit) {
 // an orphaned request fires (the dead instance's sleep coming due), it wakes
 // the request instead of calling into the dead instance.
 const hostSetTimeout = globalThis.setTimeout;
-globalThis.setTimeout = (callback, ms) => {
+globalThis.setTimeout = (callback, ms, ...args) => {
   const flight = handling.getStore();
-  if (flight === undefined) return hostSetTimeout(callback, ms);
+  if (flight === undefined) return hostSetTimeout(callback, ms, ...args);
   return hostSetTimeout(() => {
     if (flight.orphan) {
       const marker = flight.orphan;
       flight.orphan = null;
       flight.wake(marker);
     } else {
-      callback();
+      callback(...args);
     }
   }, ms);
 };
@@ -94,7 +106,9 @@ globalThis.setTimeout = (callback, ms) => {
 // that woke it (the request's own fetch call, or its own timer or signal);
 // only a wake-up during a poll waits for a Promise job. Polling at once also
 // spares workerd's queueMicrotask, which does more per call than a job.
-// A panic inside a poll is seen by the hook above.
+// A panic inside a poll is seen by the hook above. Outside a request (a
+// runtime's or an adapter's own JavaScript) the host's queueMicrotask is
+// left as it is: that code may rely on being deferred.
 let polling = false;
 const resolved = Promise.resolve();
 function poll(callback) {
@@ -105,8 +119,10 @@ function poll(callback) {
     polling = false;
   }
 }
+const hostQueueMicrotask = globalThis.queueMicrotask;
 globalThis.queueMicrotask = (callback) => {
-  if (polling) resolved.then(() => poll(callback));
+  if (handling.getStore() === undefined) hostQueueMicrotask(callback);
+  else if (polling) resolved.then(() => poll(callback));
   else poll(callback);
 };
 
@@ -118,19 +134,17 @@ function internalError() {
   });
 }
 
-export default {
-  fetch(request, env, ctx) {
-    const flight = {
-      request,
-      env,
-      started: Date.now(),
-      replayed: false,
-      wake: null,
-      orphan: null,
-    };
-    return handling.run(flight, () => settle(flight, call(flight, env, ctx)));
-  },
-};
+function fetch(request, env, ctx) {
+  const flight = {
+    request,
+    env,
+    started: Date.now(),
+    replayed: false,
+    wake: null,
+    orphan: null,
+  };
+  return handling.run(flight, () => settle(flight, call(flight, env, ctx)));
+}
 
 // One call of the Rust handler, settled by whichever comes first: its
 // answer, or the wake-up after a panic (one Promise, not a race of two).
