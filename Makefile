@@ -3,12 +3,20 @@
 SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
 
-.PHONY: dev test build lint bench heap soak deploy clean sw sw-screenshot
+.PHONY: dev serve test build lint bench heap soak deploy clean sw sw-screenshot
 
 ## Serve GET /toy with wrangler dev on http://127.0.0.1:4567/toy
 dev:
 	scripts/setup.sh
 	source scripts/env.sh && wrangler dev
+
+## Serve the release build with one runtime: make serve RUNTIME=deno|bun|node|workerd PORT=4567 [TOY_SLEEP_MS=…]
+RUNTIME ?= deno
+PORT ?= 4567
+serve:
+	scripts/setup.sh
+	scripts/build.sh
+	PORT=$(PORT) scripts/serve.sh $(RUNTIME)
 
 ## Set up, build and run every test host (native, Python, workerd, wrangler dev, Node, Chromium, a Service Worker in Chromium, deploy bundle, bench smoke)
 test:

@@ -52,6 +52,13 @@ export function guard(glue) {
   return { fetch };
 }
 
+// A trap of the instance that just died, rejecting a Promise of its own that
+// nobody awaits (the culprit's task, unwound by the trap). Hosts that end the
+// process on an unhandled rejection let these pass (standalone.mjs).
+export function deadInstanceTrap(reason) {
+  return critical && reason instanceof WebAssembly.RuntimeError;
+}
+
 // Answers the request that panicked, and marks every other one in flight
 // for a replay or the JSON 500.
 function bury(culprit) {
@@ -115,6 +122,12 @@ function poll(callback) {
   polling = true;
   try {
     callback();
+  } catch (error) {
+    // The instance died in this poll: the hook has already answered or
+    // marked every request. Thrown on, the trap would reject a Promise of
+    // the dead instance that nobody awaits: Deno, Bun and Node end the
+    // process on an unhandled rejection (workerd logs it).
+    if (!critical) throw error;
   } finally {
     polling = false;
   }

@@ -9,7 +9,7 @@
 //   TOY_BUILD     build directory, relative to the repository; default build
 import { readFileSync } from "node:fs";
 import process from "node:process";
-import { guard } from "./core.mjs";
+import { deadInstanceTrap, guard } from "./core.mjs";
 
 // The guarded handler, `(request) => Promise<Response>`, over the one build
 // every host serves. Unlike workerd these hosts may compile wasm from bytes.
@@ -18,6 +18,12 @@ export async function app() {
   const glue = await import(new URL("index.js", build).href);
   glue.initSync({ module: new WebAssembly.Module(readFileSync(new URL("index_bg.wasm", build))) });
   const { fetch } = guard(glue);
+  // Deno, Bun and Node end the process on an unhandled rejection (workerd
+  // logs it): one from the dead instance after a panic is expected, and
+  // anything else still ends the process.
+  process.on("unhandledRejection", (reason) => {
+    if (!deadInstanceTrap(reason)) throw reason;
+  });
   // The worker's `env`: only what is set, so an unset TOY_SLEEP_MS is the
   // default sleep and a bad one is the handler's clear 500, as on workerd.
   const env = {};

@@ -3,12 +3,12 @@
 # test host and prints how many tests each one executed. A host that cannot
 # run, or runs no test, fails the command.
 #   scripts/test.sh                 all hosts
-#   scripts/test.sh node browser    only those (names: native python workerd wrangler node browser sw dryrun bench)
+#   scripts/test.sh node browser    only those (names: native python workerd deno bun node-http wrangler node browser sw dryrun bench)
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$TOY_ROOT"
 
-all=(native python workerd wrangler node browser sw dryrun bench)
+all=(native python workerd deno bun node-http wrangler node browser sw dryrun bench)
 hosts=("$@")
 [[ ${#hosts[@]} -gt 0 ]] || hosts=("${all[@]}")
 started=$SECONDS
@@ -61,8 +61,12 @@ for host in "${hosts[@]}"; do
     native)   run_host "native" bash -c 'cargo test --no-fail-fast -p toy-edge -p workerd-harness --lib --test contrast; a=$?
                 cargo test --no-fail-fast -p js-host-timer -p workerd-harness --doc; b=$?; exit $((a | b))' ;;
     python)   run_host "python" cargo test --test python_seed ;;
+    # The one build on each runtime (tests/runtimes: the same suite).
     workerd)  run_host "workerd" cargo test --no-fail-fast -p toy-edge -p workerd-harness \
-                --test workerd --test hostile --test aborts --test harness ;;
+                --test workerd --test harness ;;
+    deno)     run_host "deno" cargo test --test deno ;;
+    bun)      run_host "bun" cargo test --test bun ;;
+    node-http) run_host "node-http" cargo test --test node_http ;;
     wrangler) run_host "wrangler" cargo test --test wrangler_dev ;;
     node)     run_host "node" cargo test --no-fail-fast "${wasm[@]}" -p toy-edge -p js-host-timer \
                 --test node --test timer_in_node ;;

@@ -87,7 +87,7 @@ pub async fn handle(
 async fn serve(req: &Request, sleep: Result<Duration, ConfigError>) -> Result<Response, AppError> {
     // In a block: a `String` alive across the sleep is kept in the future.
     let route = {
-        let path = pathname(req)?;
+        let path = pathname(req).map_err(|_| AppError::BAD_REQUEST)?;
         #[cfg(feature = "test-routes")]
         if let Some(response) = test_routes::serve(&path)? {
             return Ok(response);

@@ -21,6 +21,12 @@ pub struct AppError {
 }
 
 impl AppError {
+    /// The host handed over a request whose URL does not parse (Bun does,
+    /// for an HTTP/1.0 request without `Host`).
+    pub const BAD_REQUEST: Self = Self {
+        status: 400,
+        message: "bad request: the request URL is not a valid URL",
+    };
     /// No such resource; only `/toy` exists.
     pub const NOT_FOUND: Self = Self {
         status: 404,

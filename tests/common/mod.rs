@@ -101,7 +101,47 @@ pub fn app_worker(bundle_dir: &str) -> Workerd {
         .module("build/index_bg.wasm", bundle.join("index_bg.wasm"))
 }
 
+/// A runtime that serves the one build (hosts/): bare workerd, or Deno, Bun
+/// or Node through scripts/serve.sh (`make serve RUNTIME=…`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Runtime {
+    Workerd,
+    Deno,
+    Bun,
+    Node,
+}
+
+impl Runtime {
+    /// Its name for scripts/serve.sh and in messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            Runtime::Workerd => "workerd",
+            Runtime::Deno => "deno",
+            Runtime::Bun => "bun",
+            Runtime::Node => "node",
+        }
+    }
+}
+
 impl Server {
+    /// The build in `bundle_dir` ("build", "build-test") served by `runtime`,
+    /// `vars` as the worker's (unset: wrangler.toml's, the default sleep).
+    pub fn on(runtime: Runtime, bundle_dir: &str, vars: &[(&str, &str)]) -> Server {
+        if runtime == Runtime::Workerd {
+            return Server::workerd(bundle_dir, vars);
+        }
+        require(&root().join(bundle_dir).join("index_bg.wasm"), "make build");
+        let mut command = Command::new("bash");
+        command
+            .arg(root().join("scripts/serve.sh"))
+            .arg(runtime.name())
+            .env("PORT", "0")
+            .env("TOY_BUILD", bundle_dir)
+            .env_remove("TOY_SLEEP_MS")
+            .envs(vars.iter().copied());
+        Server::reporting(command, runtime.name(), Duration::from_secs(30))
+    }
+
     /// Bare workerd serving the app with the glue and wasm in `bundle_dir`
     /// ("build", "build-test"), vars overriding wrangler.toml's.
     pub fn workerd(bundle_dir: &str, vars: &[(&str, &str)]) -> Server {
@@ -383,6 +423,26 @@ impl Server {
         }
     }
 
+    /// Sends SIGTERM to a server process of this project's and waits up to
+    /// `within` for it to exit: its exit code (`None`: still running, or
+    /// killed by a signal).
+    pub fn terminate(&mut self, within: Duration) -> Option<i32> {
+        let Kind::Process { child, .. } = &mut self.kind else {
+            panic!("terminate() is for server processes, not the harness's workerd");
+        };
+        let pid = libc::pid_t::try_from(child.id()).ok()?;
+        // SAFETY: kill(2) takes plain integers.
+        unsafe { libc::kill(pid, libc::SIGTERM) };
+        let deadline = Instant::now() + within;
+        while Instant::now() < deadline {
+            if let Ok(Some(status)) = child.try_wait() {
+                return status.code();
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        None
+    }
+
     /// `http://127.0.0.1:PORT{path}`.
     pub fn url(&self, path: &str) -> String {
         format!("http://127.0.0.1:{}{path}", self.port)
@@ -404,8 +464,10 @@ impl Server {
             .set_read_timeout(Some(Duration::from_secs(10)))
             .expect("timeout");
         // The server may answer and close before reading everything we send.
+        // No half-close after it: only workerd answers a client that sent FIN
+        // (tests/runtimes, a_client_that_half_closes); the requests say
+        // `Connection: close` or are HTTP/1.0.
         let _ = stream.write_all(request);
-        let _ = stream.shutdown(Shutdown::Write);
         let mut reply = Vec::new();
         let _ = stream.read_to_end(&mut reply);
         reply
@@ -546,7 +608,11 @@ pub fn assert_http_date(reply: &Reply) {
     let skew = std::time::SystemTime::now()
         .duration_since(sent)
         .unwrap_or_else(|e| e.duration());
-    assert!(skew < Duration::from_secs(60), "Date {:?} is {skew:?} off", dates[0]);
+    assert!(
+        skew < Duration::from_secs(60),
+        "Date {:?} is {skew:?} off",
+        dates[0]
+    );
 }
 
 pub fn assert_toy_contract(server: &Server) {

@@ -1,0 +1,17 @@
+//! The one build on Bun (`make serve RUNTIME=bun`): the suite every runtime
+//! passes (tests/runtimes), and stopping on SIGTERM.
+//!
+//! Run: `make test`, or after it built build/ and build-test/:
+//! `cargo test --test bun`.
+#![cfg(not(target_arch = "wasm32"))]
+
+mod common;
+#[macro_use]
+mod runtimes;
+
+runtime_suite!(common::Runtime::Bun);
+
+#[test]
+fn stops_cleanly_on_sigterm() {
+    runtimes::stops_cleanly_on_sigterm(common::Runtime::Bun);
+}

@@ -1,0 +1,17 @@
+//! The one build on Node, node:http through @hono/node-server (`make serve RUNTIME=node`): the suite every runtime
+//! passes (tests/runtimes), and stopping on SIGTERM.
+//!
+//! Run: `make test`, or after it built build/ and build-test/:
+//! `cargo test --test node_http`.
+#![cfg(not(target_arch = "wasm32"))]
+
+mod common;
+#[macro_use]
+mod runtimes;
+
+runtime_suite!(common::Runtime::Node);
+
+#[test]
+fn stops_cleanly_on_sigterm() {
+    runtimes::stops_cleanly_on_sigterm(common::Runtime::Node);
+}
