@@ -6,7 +6,8 @@ const handler = await app();
 const server = Bun.serve({
   ...address(),
   // Bun closes a connection idle for 10 s by default, a request that is
-  // still sleeping included; a sleep may last 60 s (TOY_SLEEP_MS).
+  // still sleeping included (seen: a 13 s sleep cut after ~12 s); a sleep
+  // may last 60 s (TOY_SLEEP_MS).
   idleTimeout: 0,
   fetch: (request) => handler(request),
 });

@@ -41,6 +41,10 @@ macro_rules! runtime_suite {
             runtimes::bad_sleep_variable_is_a_clear_error($runtime);
         }
         #[test]
+        fn a_sleep_longer_than_an_idle_timeout_is_answered() {
+            runtimes::a_sleep_longer_than_an_idle_timeout($runtime);
+        }
+        #[test]
         fn a_thousand_overlapping_sleeps_take_about_one() {
             runtimes::a_thousand_overlapping_sleeps($runtime);
         }
@@ -132,6 +136,16 @@ pub fn bad_sleep_variable_is_a_clear_error(runtime: Runtime) {
             "{bad:?} not logged:\n{log}"
         );
     }
+}
+
+/// A sleep may last up to 60 s; a connection that is silent while its
+/// request sleeps must not be cut. Bun closes connections idle for 10 s by
+/// default (hosts/bun.mjs turns that off).
+pub fn a_sleep_longer_than_an_idle_timeout(runtime: Runtime) {
+    let server = Server::on(runtime, "build", &[("TOY_SLEEP_MS", "13000")]);
+    let reply = get(&server.url("/toy"));
+    assert_eq!((reply.status, reply.body.as_str()), (200, RESULT), "{reply:?}");
+    assert!(reply.elapsed >= Duration::from_secs(13), "{reply:?}");
 }
 
 pub fn a_thousand_overlapping_sleeps(runtime: Runtime) {
