@@ -172,7 +172,7 @@ fn main() {
         );
     }
     let results = serde_json::json!({
-        "date": String::from_utf8_lossy(&std::process::Command::new("date").arg("-u").arg("+%Y-%m-%dT%H:%M:%SZ").output().map(|o| o.stdout).unwrap_or_default()).trim(),
+        "date": support::utc_now(),
         "sleep_ms": 1000,
         "bundle": { "total_kib": bundle.0, "gzip_kib": bundle.1 },
         "time_to_first_response_ms": ttfr.stats.iter().map(|(name, s)| (name.to_string(), serde_json::json!(s))).collect::<serde_json::Map<_, _>>(),

@@ -7,6 +7,9 @@
 //   PORT          port on 127.0.0.1 (0: the system picks one); default 4567
 //   TOY_SLEEP_MS  the sleep of GET /toy, as wrangler.toml's [vars]
 //   TOY_BUILD     build directory, relative to the repository; default build
+//   TOY_HANDLER   make bench only: a module (relative to the repository)
+//                 whose default export's fetch serves instead of the wasm,
+//                 the plain-JS reference behind the same entry
 import { readFileSync } from "node:fs";
 import process from "node:process";
 import { deadInstanceTrap, guard } from "./core.mjs";
@@ -14,6 +17,14 @@ import { deadInstanceTrap, guard } from "./core.mjs";
 // The guarded handler, `(request) => Promise<Response>`, over the one build
 // every host serves. Unlike workerd these hosts may compile wasm from bytes.
 export async function app() {
+  // The worker's `env`: only what is set, so an unset TOY_SLEEP_MS is the
+  // default sleep and a bad one is the handler's clear 500, as on workerd.
+  const env = {};
+  if (process.env.TOY_SLEEP_MS !== undefined) env.TOY_SLEEP_MS = process.env.TOY_SLEEP_MS;
+  if (process.env.TOY_HANDLER) {
+    const reference = await import(new URL(`../${process.env.TOY_HANDLER}`, import.meta.url).href);
+    return (request) => reference.default.fetch(request, env);
+  }
   const build = new URL(`../${process.env.TOY_BUILD ?? "build"}/`, import.meta.url);
   const glue = await import(new URL("index.js", build).href);
   glue.initSync({ module: new WebAssembly.Module(readFileSync(new URL("index_bg.wasm", build))) });
@@ -24,10 +35,6 @@ export async function app() {
   process.on("unhandledRejection", (reason) => {
     if (!deadInstanceTrap(reason)) throw reason;
   });
-  // The worker's `env`: only what is set, so an unset TOY_SLEEP_MS is the
-  // default sleep and a bad one is the handler's clear 500, as on workerd.
-  const env = {};
-  if (process.env.TOY_SLEEP_MS !== undefined) env.TOY_SLEEP_MS = process.env.TOY_SLEEP_MS;
   return (request) => fetch(request, env, {});
 }
 

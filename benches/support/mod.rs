@@ -7,6 +7,7 @@
 #![allow(dead_code)] // each user takes a subset
 
 pub mod load;
+pub mod runtime_chart;
 pub mod soak;
 
 use std::fs;
@@ -43,6 +44,16 @@ pub fn memory_probe(name: &str, vars: &[(&str, &str)]) -> crate::common::Server 
         }
         _ => panic!("no memory probe called {name}"),
     }
+}
+
+/// The time now, UTC, as 2026-12-02T04:13:09Z (`date -u`).
+pub fn utc_now() -> String {
+    let out = Command::new("date")
+        .args(["-u", "+%Y-%m-%dT%H:%M:%SZ"])
+        .output();
+    String::from_utf8_lossy(&out.map(|o| o.stdout).unwrap_or_default())
+        .trim()
+        .to_owned()
 }
 
 /// One wave's figures.

@@ -11,6 +11,7 @@ function json(status, body, extra) {
   const headers = new Headers(extra);
   headers.set("Content-Type", "application/json");
   headers.set("Cache-Control", "no-store");
+  headers.set("Date", new Date().toUTCString());
   return new Response(body, { status, headers });
 }
 
@@ -45,7 +46,9 @@ async function handle(request, env) {
   const { pathname } = new URL(request.url);
   if (pathname !== "/toy") return error(404, "not found: the only resource is /toy");
   const method = request.method;
-  if (method === "OPTIONS") return new Response(null, { status: 204, headers: { Allow: ALLOW } });
+  if (method === "OPTIONS") {
+    return new Response(null, { status: 204, headers: { Allow: ALLOW, Date: new Date().toUTCString() } });
+  }
   if (method !== "GET" && method !== "HEAD") {
     return error(405, "method not allowed: /toy accepts GET, HEAD, OPTIONS", { Allow: ALLOW });
   }

@@ -131,13 +131,29 @@ impl Server {
             return Server::workerd(bundle_dir, vars);
         }
         require(&root().join(bundle_dir).join("index_bg.wasm"), "make build");
+        Server::serve(runtime, &[("TOY_BUILD", bundle_dir)], vars)
+    }
+
+    /// The plain-JS reference handler (`js_module`, relative to the root) on
+    /// `runtime`, behind the same entry as the wasm (hosts/standalone.mjs's
+    /// TOY_HANDLER): what `make bench` compares the wasm with.
+    pub fn reference_on(runtime: Runtime, js_module: &str, vars: &[(&str, &str)]) -> Server {
+        if runtime == Runtime::Workerd {
+            return Server::workerd_js(js_module, vars);
+        }
+        Server::serve(runtime, &[("TOY_HANDLER", js_module)], vars)
+    }
+
+    /// scripts/serve.sh RUNTIME on a port the system picks.
+    fn serve(runtime: Runtime, settings: &[(&str, &str)], vars: &[(&str, &str)]) -> Server {
         let mut command = Command::new("bash");
         command
             .arg(root().join("scripts/serve.sh"))
             .arg(runtime.name())
             .env("PORT", "0")
-            .env("TOY_BUILD", bundle_dir)
             .env_remove("TOY_SLEEP_MS")
+            .env_remove("TOY_HANDLER")
+            .envs(settings.iter().copied())
             .envs(vars.iter().copied());
         Server::reporting(command, runtime.name(), Duration::from_secs(30))
     }

@@ -144,7 +144,11 @@ pub fn bad_sleep_variable_is_a_clear_error(runtime: Runtime) {
 pub fn a_sleep_longer_than_an_idle_timeout(runtime: Runtime) {
     let server = Server::on(runtime, "build", &[("TOY_SLEEP_MS", "13000")]);
     let reply = get(&server.url("/toy"));
-    assert_eq!((reply.status, reply.body.as_str()), (200, RESULT), "{reply:?}");
+    assert_eq!(
+        (reply.status, reply.body.as_str()),
+        (200, RESULT),
+        "{reply:?}"
+    );
     assert!(reply.elapsed >= Duration::from_secs(13), "{reply:?}");
 }
 

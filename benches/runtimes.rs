@@ -1,0 +1,277 @@
+//! `make bench`, second part: the one build on Deno, Bun and Node, each
+//! beside the same plain-JS handler (benches/workers/js-worker.mjs, the
+//! reference of the workerd rows) behind the same entry (hosts/<runtime>.mjs,
+//! selected with TOY_HANDLER), loopback only.
+//!
+//! Per runtime and wave size (1000, 5000 requests at once, 1 s sleep): a
+//! fresh wasm and a fresh JS server, one uncounted wave each, then pairs of
+//! waves (11 at 1000, 5 at 5000) whose order alternates. Per wave: CPU per
+//! request (schedstat of every thread), wall, errors, the wave's peak RSS
+//! (VmHWM, reset before it). Reported: medians (min–max), and the median of
+//! the per-pair wasm/JS ratios with its 95% interval. Then the time from
+//! spawning to the first 200 (11 alternating rounds of fresh starts, paired).
+//! Checks the targets (CPU per request <= 1.15x the JS handler on the same
+//! runtime; 0 errors at 5000), writes benches/runtimes.json and
+//! benches/runtimes.svg (shown in docs/benchmark.md).
+//!
+//! Run: `make bench`, or after `make build`: `cargo bench --bench runtimes`
+//! (`-- deno` for one runtime).
+
+#[cfg(not(target_arch = "wasm32"))]
+#[path = "../tests/common/mod.rs"]
+mod common;
+#[cfg(not(target_arch = "wasm32"))]
+mod support;
+
+/// Loopback load from a native process: nothing to run on wasm.
+#[cfg(target_arch = "wasm32")]
+fn main() {}
+
+#[cfg(not(target_arch = "wasm32"))]
+use {
+    common::{Runtime, Server, get},
+    serde_json::json,
+    std::time::Duration,
+    support::{Stat, Wave},
+};
+
+#[cfg(not(target_arch = "wasm32"))]
+const RUNTIMES: [Runtime; 3] = [Runtime::Deno, Runtime::Bun, Runtime::Node];
+#[cfg(not(target_arch = "wasm32"))]
+const SIZES: [usize; 2] = [1000, 5000];
+#[cfg(not(target_arch = "wasm32"))]
+const TTFR_ROUNDS: usize = 11;
+/// The target: CPU per request of the wasm over the JS handler.
+#[cfg(not(target_arch = "wasm32"))]
+const CPU_TARGET: f64 = 1.15;
+
+/// Counted wave pairs at `n`: odd, so the median is one real pair.
+#[cfg(not(target_arch = "wasm32"))]
+fn pairs(n: usize) -> usize {
+    if n >= 5000 { 5 } else { 11 }
+}
+
+/// One runtime at one size: the wasm's and the JS handler's waves, pair by
+/// pair.
+#[cfg(not(target_arch = "wasm32"))]
+struct Series {
+    runtime: Runtime,
+    n: usize,
+    wasm: Vec<Wave>,
+    js: Vec<Wave>,
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn start(runtime: Runtime, wasm: bool, vars: &[(&str, &str)]) -> Server {
+    if wasm {
+        Server::on(runtime, "build", vars)
+    } else {
+        Server::reference_on(runtime, support::JS_WORKER, vars)
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn series(runtime: Runtime, n: usize) -> Series {
+    let name = runtime.name();
+    let servers = [start(runtime, true, &[]), start(runtime, false, &[])];
+    for server in &servers {
+        assert_eq!(get(&server.url("/toy")).status, 200, "{name}");
+        support::wave(name, server.pid(), &server.url("/toy"), n);
+    }
+    let mut out = Series {
+        runtime,
+        n,
+        wasm: Vec::new(),
+        js: Vec::new(),
+    };
+    for pair in 0..pairs(n) {
+        let order = if pair % 2 == 0 { [0, 1] } else { [1, 0] };
+        for i in order {
+            let label = format!("{name}-{}", if i == 0 { "wasm" } else { "js" });
+            let wave = support::wave(&label, servers[i].pid(), &servers[i].url("/toy"), n);
+            println!(
+                "[bench] {label:<10} N={n:<5} pair {}/{}  wall {:.3} s  errors {}  CPU {:.1} us/req  peak RSS {:.1} MiB",
+                pair + 1,
+                pairs(n),
+                wave.wall_s,
+                wave.errors,
+                wave.cpu_us_per_req,
+                wave.peak_rss_mib
+            );
+            if i == 0 { &mut out.wasm } else { &mut out.js }.push(wave);
+            std::thread::sleep(Duration::from_millis(500)); // let sockets settle
+        }
+    }
+    out
+}
+
+/// Spawn-to-first-200 in ms, wasm and JS, over alternating rounds.
+#[cfg(not(target_arch = "wasm32"))]
+fn first_responses(runtime: Runtime) -> (Vec<f64>, Vec<f64>) {
+    let zero = [("TOY_SLEEP_MS", "0")];
+    let (mut wasm, mut js) = (Vec::new(), Vec::new());
+    for round in 0..TTFR_ROUNDS {
+        let order = if round % 2 == 0 {
+            [true, false]
+        } else {
+            [false, true]
+        };
+        for is_wasm in order {
+            let (_, took) = support::time_to_first_response(
+                || start(runtime, is_wasm, &zero),
+                |server: &Server| assert_eq!(get(&server.url("/toy")).status, 200),
+            );
+            if is_wasm { &mut wasm } else { &mut js }.push(took.as_secs_f64() * 1e3);
+        }
+    }
+    (wasm, js)
+}
+
+/// Median, min–max and the 95% interval of the per-pair ratios.
+#[cfg(not(target_arch = "wasm32"))]
+fn ratio(wasm: &[f64], js: &[f64]) -> serde_json::Value {
+    let ratios: Vec<f64> = wasm.iter().zip(js).map(|(w, j)| w / j).collect();
+    let stat = Stat::of(&ratios);
+    json!({ "stat": stat, "ci95": support::median_ci95(&ratios), "ratios": ratios })
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn figure(waves: &[Wave], f: fn(&Wave) -> f64) -> Vec<f64> {
+    waves.iter().map(f).collect()
+}
+
+/// The JSON record of one series, and its line of the printed table.
+#[cfg(not(target_arch = "wasm32"))]
+fn summarise(s: &Series) -> (serde_json::Value, String) {
+    let both = |f: fn(&Wave) -> f64| (Stat::of(&figure(&s.wasm, f)), Stat::of(&figure(&s.js, f)));
+    let pair = |f: fn(&Wave) -> f64| ratio(&figure(&s.wasm, f), &figure(&s.js, f));
+    let cpu = |w: &Wave| w.cpu_us_per_req;
+    let wall = |w: &Wave| w.wall_s;
+    let rss = |w: &Wave| w.peak_rss_mib;
+    let errors = |ws: &[Wave]| ws.iter().map(|w| w.errors).sum::<usize>();
+    let (cpu_stats, wall_stats, rss_stats) = (both(cpu), both(wall), both(rss));
+    let record = json!({
+        "runtime": s.runtime.name(),
+        "n": s.n,
+        "pairs": s.wasm.len(),
+        "cpu_us_per_req": { "wasm": cpu_stats.0, "js": cpu_stats.1 },
+        "wall_s": { "wasm": wall_stats.0, "js": wall_stats.1 },
+        "peak_rss_mib": { "wasm": rss_stats.0, "js": rss_stats.1 },
+        "errors": { "wasm": errors(&s.wasm), "js": errors(&s.js) },
+        "wasm_js": { "cpu": pair(cpu), "wall": pair(wall), "peak_rss": pair(rss) },
+        "waves": { "wasm": s.wasm, "js": s.js },
+    });
+    let line = format!(
+        "| {} | {} | {} | {} | {} | {} | {} | {} | {} / {} |",
+        s.runtime.name(),
+        s.n,
+        cpu_stats.0.show(1),
+        cpu_stats.1.show(1),
+        ratio_text(&record["wasm_js"]["cpu"]),
+        ratio_text(&record["wasm_js"]["wall"]),
+        rss_stats.0.show(1),
+        rss_stats.1.show(1),
+        errors(&s.wasm),
+        errors(&s.js),
+    );
+    (record, line)
+}
+
+/// "1.034 (0.981–1.102)": the median ratio and its 95% interval.
+#[cfg(not(target_arch = "wasm32"))]
+fn ratio_text(ratio: &serde_json::Value) -> String {
+    let median = ratio["stat"]["median"].as_f64().unwrap_or(f64::NAN);
+    match (ratio["ci95"][0].as_f64(), ratio["ci95"][1].as_f64()) {
+        (Some(lo), Some(hi)) => format!("{median:.3} ({lo:.3}–{hi:.3})"),
+        _ => format!("{median:.3}"),
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn main() {
+    let wanted: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
+    let runtimes: Vec<Runtime> = RUNTIMES
+        .into_iter()
+        .filter(|r| wanted.is_empty() || wanted.iter().any(|w| w == r.name()))
+        .collect();
+    let mut records = Vec::new();
+    let mut lines = Vec::new();
+    let mut targets = Vec::new();
+    let mut starts = Vec::new();
+    for &runtime in &runtimes {
+        for n in SIZES {
+            let (record, line) = summarise(&series(runtime, n));
+            let cpu = record["wasm_js"]["cpu"]["stat"]["median"]
+                .as_f64()
+                .unwrap_or(f64::NAN);
+            targets.push((
+                format!("{} c={n} CPU <= {CPU_TARGET} x JS", runtime.name()),
+                cpu,
+                cpu <= CPU_TARGET,
+            ));
+            if n == 5000 {
+                let errors = record["errors"]["wasm"].as_u64().unwrap_or(u64::MAX);
+                targets.push((
+                    format!("{} c=5000 zero errors", runtime.name()),
+                    errors as f64,
+                    errors == 0,
+                ));
+            }
+            records.push(record);
+            lines.push(line);
+        }
+        let (wasm, js) = first_responses(runtime);
+        let paired = ratio(&wasm, &js);
+        println!(
+            "[bench] {} time to first response: wasm {} ms, js {} ms, wasm/js {}",
+            runtime.name(),
+            Stat::of(&wasm).show(1),
+            Stat::of(&js).show(1),
+            ratio_text(&paired)
+        );
+        starts.push(json!({ "runtime": runtime.name(), "wasm_ms": Stat::of(&wasm), "js_ms": Stat::of(&js), "wasm_js": paired }));
+    }
+    println!(
+        "\n| runtime | N | CPU µs/req wasm | CPU µs/req JS | CPU wasm/JS (95%) | wall wasm/JS (95%) | peak RSS MiB wasm | peak RSS MiB JS | errors wasm / JS |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|");
+    for line in &lines {
+        println!("{line}");
+    }
+    println!("\ntarget                              value    verdict");
+    for (name, value, met) in &targets {
+        println!(
+            "{name:<34} {value:>7.3}    {}",
+            if *met { "met" } else { "MISSED" }
+        );
+    }
+    let results = json!({
+        "date": support::utc_now(),
+        "sleep_ms": 1000,
+        "series": records,
+        "time_to_first_response": starts,
+        "targets": targets.iter().map(|(t, v, m)| json!({"target": t, "value": v, "met": m})).collect::<Vec<_>>(),
+    });
+    write(&results);
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn write(results: &serde_json::Value) {
+    let root = common::root();
+    let json_path = root.join("benches/runtimes.json");
+    let svg_path = root.join("benches/runtimes.svg");
+    std::fs::write(
+        &json_path,
+        serde_json::to_string_pretty(results).expect("json") + "\n",
+    )
+    .expect("write results");
+    std::fs::write(&svg_path, support::runtime_chart::runtime_chart(results)).expect("write svg");
+    println!(
+        "[bench] wrote {} and {}",
+        json_path.display(),
+        svg_path.display()
+    );
+}
