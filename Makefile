@@ -59,12 +59,13 @@ deploy: build
 clean:
 	rm -rf build build-test build-sw dist target/e2e .wrangler
 
-## Benchmark: wasm vs plain-JS workers on bare workerd, native tokio, the Python seed, its fixes and its WSGI servers; waves of 1..5000 (loopback, ~15 min)
+## Benchmark: wasm vs plain JS on bare workerd, native tokio, the Python seed, its fixes and its WSGI servers (waves of 1..5000), then wasm vs plain JS on Deno, Bun and Node (loopback, ~25 min)
 bench:
 	scripts/setup.sh --load --python
 	scripts/build.sh
 	cargo build --release --example tokio_server
 	cargo bench --bench waves
+	cargo bench --bench runtimes
 
 ## What a request in flight keeps alive in the V8 heap, wasm vs plain JS (workerd's inspector; loopback, ~45 s)
 heap:

@@ -5,7 +5,7 @@
 //!
 //! Per runtime and wave size (1000, 5000 requests at once, 1 s sleep): a
 //! fresh wasm and a fresh JS server, one uncounted wave each, then pairs of
-//! waves (11 at 1000, 5 at 5000) whose order alternates. Per wave: CPU per
+//! waves (15 at 1000, 7 at 5000) whose order alternates. Per wave: CPU per
 //! request (schedstat of every thread), wall, errors, the wave's peak RSS
 //! (VmHWM, reset before it). Reported: medians (min–max), and the median of
 //! the per-pair wasm/JS ratios with its 95% interval. Then the time from
@@ -48,7 +48,7 @@ const CPU_TARGET: f64 = 1.15;
 /// Counted wave pairs at `n`: odd, so the median is one real pair.
 #[cfg(not(target_arch = "wasm32"))]
 fn pairs(n: usize) -> usize {
-    if n >= 5000 { 5 } else { 11 }
+    if n >= 5000 { 7 } else { 15 }
 }
 
 /// One runtime at one size: the wasm's and the JS handler's waves, pair by

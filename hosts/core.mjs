@@ -89,9 +89,13 @@ function bury(culprit) {
 // Every timer of a request is armed in that request's context. When one of
 // an orphaned request fires (the dead instance's sleep coming due), it wakes
 // the request instead of calling into the dead instance.
+// A request's sleep is armed in its first poll, which runs inside its own
+// call of the handler: `calling` names it without asking the
+// AsyncLocalStorage (a cost per request on Bun and Deno).
+let calling = null;
 const hostSetTimeout = globalThis.setTimeout;
 globalThis.setTimeout = (callback, ms, ...args) => {
-  const flight = handling.getStore();
+  const flight = calling ?? handling.getStore();
   if (flight === undefined) return hostSetTimeout(callback, ms, ...args);
   return hostSetTimeout(() => {
     if (flight.orphan) {
@@ -113,10 +117,15 @@ globalThis.setTimeout = (callback, ms, ...args) => {
 // that woke it (the request's own fetch call, or its own timer or signal);
 // only a wake-up during a poll waits for a Promise job. Polling at once also
 // spares workerd's queueMicrotask, which does more per call than a job.
-// A panic inside a poll is seen by the hook above. Outside a request (a
-// runtime's or an adapter's own JavaScript) the host's queueMicrotask is
-// left as it is: that code may rely on being deferred.
+// A panic inside a poll is seen by the hook above. Only the wasm's own
+// callback is polled at once; anyone else's (a runtime's or an adapter's
+// JavaScript, which may rely on being deferred) goes to the host's
+// queueMicrotask. That callback is one function per instance (js-sys's
+// task queue hands the same Closure every time), learnt during the
+// instance's first call: telling it apart by AsyncLocalStorage.getStore()
+// on every call cost Bun ~4 µs per request.
 let polling = false;
+let wasmTick = null;
 const resolved = Promise.resolve();
 function poll(callback) {
   polling = true;
@@ -134,7 +143,8 @@ function poll(callback) {
 }
 const hostQueueMicrotask = globalThis.queueMicrotask;
 globalThis.queueMicrotask = (callback) => {
-  if (handling.getStore() === undefined) hostQueueMicrotask(callback);
+  if (wasmTick === null && calling !== null) wasmTick = callback;
+  if (callback !== wasmTick) hostQueueMicrotask(callback);
   else if (polling) resolved.then(() => poll(callback));
   else poll(callback);
 };
@@ -165,11 +175,17 @@ function call(flight, env, ctx) {
   if (critical) {
     wasm.__wbg_reset_state();
     critical = false;
+    wasmTick = null; // the fresh instance has its own
   }
   return new Promise((resolve, reject) => {
     flight.wake = resolve;
     inFlight.add(flight);
-    wasm.fetch(flight.request, env, ctx).then(resolve, reject);
+    calling = flight;
+    try {
+      wasm.fetch(flight.request, env, ctx).then(resolve, reject);
+    } finally {
+      calling = null;
+    }
   });
 }
 

@@ -18,7 +18,9 @@ case "$runtime" in
   deno) exec deno run --quiet --no-prompt --unstable-no-legacy-abort --allow-net=127.0.0.1 \
           --allow-read="$TOY_ROOT" --allow-env hosts/deno.mjs ;;
   bun)  exec bun hosts/bun.mjs ;;
-  node) exec node hosts/node.mjs ;;
+  # AsyncLocalStorage (hosts/core.mjs) on the context frames V8 carries
+  # instead of async_hooks: Node 24 default.
+  node) exec node --experimental-async-context-frame hosts/node.mjs ;;
   workerd)
     # Bare workerd, as tests/ and benches/ run it (crates/workerd-harness),
     # from wrangler.toml's date and flags; TOY_SLEEP_MS as its [vars] unless set.

@@ -63,7 +63,7 @@ for host in "${hosts[@]}"; do
     python)   run_host "python" cargo test --test python_seed ;;
     # The one build on each runtime (tests/runtimes: the same suite).
     workerd)  run_host "workerd" cargo test --no-fail-fast -p toy-edge -p workerd-harness \
-                --test workerd --test harness ;;
+                --test workerd --test runtimes_agree --test harness ;;
     deno)     run_host "deno" cargo test --test deno ;;
     bun)      run_host "bun" cargo test --test bun ;;
     node-http) run_host "node-http" cargo test --test node_http ;;

@@ -41,6 +41,46 @@ fn a_wave_of_ten_against_each_worker() {
     );
 }
 
+/// benches/runtimes.rs's servers: the wasm and the JS reference behind the
+/// same entry on each runtime, and the JS reference keeps the contract the
+/// comparison relies on (the same work as the wasm).
+#[test]
+fn a_wave_of_ten_against_wasm_and_js_on_each_runtime() {
+    use common::Runtime;
+    let vars = [("TOY_SLEEP_MS", "100")];
+    for runtime in [Runtime::Deno, Runtime::Bun, Runtime::Node] {
+        let wasm = Server::on(runtime, "build", &vars);
+        let js = Server::reference_on(runtime, support::JS_WORKER, &vars);
+        common::assert_toy_contract(&js);
+        for (name, server) in [("wasm", &wasm), ("js", &js)] {
+            let wave = support::wave(name, server.pid(), &server.url("/toy"), 10);
+            assert_eq!(wave.errors, 0, "{runtime:?} {name}: {wave:?}");
+            assert!(wave.cpu_us_per_req > 0.0, "{runtime:?} {name}: {wave:?}");
+        }
+    }
+}
+
+#[test]
+fn the_runtime_chart_draws_two_bars_and_a_ratio_per_series() {
+    let stat = |m: f64| serde_json::json!({"min": m - 1.0, "median": m, "max": m + 1.0});
+    let series = |runtime: &str, n: usize| {
+        serde_json::json!({
+            "runtime": runtime, "n": n,
+            "cpu_us_per_req": {"wasm": stat(110.0), "js": stat(100.0)},
+            "wasm_js": {"cpu": {"stat": stat(1.1), "ci95": [1.05, 1.2]}},
+        })
+    };
+    let svg = support::runtime_chart::runtime_chart(&serde_json::json!({
+        "series": [series("deno", 1000), series("bun", 5000)]
+    }));
+    assert_eq!(svg.matches("<rect x=").count(), 4, "{svg}");
+    assert!(
+        svg.contains("deno c=1000") && svg.contains("bun c=5000"),
+        "{svg}"
+    );
+    assert!(svg.contains("×1.10 (1.05–1.20)"), "{svg}");
+}
+
 #[test]
 fn the_memory_probes_answer() {
     let vars = [("TOY_SLEEP_MS", "100")];
