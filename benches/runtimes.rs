@@ -15,7 +15,9 @@
 //! benches/runtimes.svg (shown in docs/benchmark.md).
 //!
 //! Run: `make bench`, or after `make build`: `cargo bench --bench runtimes`
-//! (`-- deno` for one runtime).
+//! (`-- deno` for one runtime). `-- --unguarded` puts the build's `fetch`
+//! without hosts/core.mjs's guard (benches/workers/wasm-unguarded.mjs) in
+//! the JS reference's place: the guard's cost, and nothing is written.
 
 #[cfg(not(target_arch = "wasm32"))]
 #[path = "../tests/common/mod.rs"]
@@ -61,12 +63,23 @@ struct Series {
     js: Vec<Wave>,
 }
 
+/// The module the wasm is compared with: the JS reference, or with
+/// `--unguarded` the wasm without the guard.
+#[cfg(not(target_arch = "wasm32"))]
+fn reference() -> &'static str {
+    if std::env::args().any(|a| a == "--unguarded") {
+        "benches/workers/wasm-unguarded.mjs"
+    } else {
+        support::JS_WORKER
+    }
+}
+
 #[cfg(not(target_arch = "wasm32"))]
 fn start(runtime: Runtime, wasm: bool, vars: &[(&str, &str)]) -> Server {
     if wasm {
         Server::on(runtime, "build", vars)
     } else {
-        Server::reference_on(runtime, support::JS_WORKER, vars)
+        Server::reference_on(runtime, reference(), vars)
     }
 }
 
@@ -197,6 +210,9 @@ fn main() {
         .into_iter()
         .filter(|r| wanted.is_empty() || wanted.iter().any(|w| w == r.name()))
         .collect();
+    if reference() != support::JS_WORKER {
+        println!("[bench] --unguarded: the `js` columns are {}", reference());
+    }
     let mut records = Vec::new();
     let mut lines = Vec::new();
     let mut targets = Vec::new();
@@ -255,7 +271,9 @@ fn main() {
         "time_to_first_response": starts,
         "targets": targets.iter().map(|(t, v, m)| json!({"target": t, "value": v, "met": m})).collect::<Vec<_>>(),
     });
-    write(&results);
+    if reference() == support::JS_WORKER {
+        write(&results);
+    }
 }
 
 #[cfg(not(target_arch = "wasm32"))]

@@ -1,5 +1,5 @@
 //! The one build on Node, node:http through @hono/node-server (`make serve RUNTIME=node`): the suite every runtime
-//! passes (tests/runtimes), and stopping on SIGTERM.
+//! passes (tests/runtimes), and stopping on SIGTERM or Ctrl-C.
 //!
 //! Run: `make test`, or after it built build/ and build-test/:
 //! `cargo test --test node_http`.
@@ -13,5 +13,10 @@ runtime_suite!(common::Runtime::Node);
 
 #[test]
 fn stops_cleanly_on_sigterm() {
-    runtimes::stops_cleanly_on_sigterm(common::Runtime::Node);
+    runtimes::stops_cleanly_on(common::Runtime::Node, libc::SIGTERM);
+}
+
+#[test]
+fn stops_cleanly_on_ctrl_c() {
+    runtimes::stops_cleanly_on(common::Runtime::Node, libc::SIGINT);
 }

@@ -439,16 +439,16 @@ impl Server {
         }
     }
 
-    /// Sends SIGTERM to a server process of this project's and waits up to
-    /// `within` for it to exit: its exit code (`None`: still running, or
-    /// killed by a signal).
-    pub fn terminate(&mut self, within: Duration) -> Option<i32> {
+    /// Sends `signal` (SIGTERM, SIGINT: Ctrl-C) to a server process of this
+    /// project's and waits up to `within` for it to exit: its exit code
+    /// (`None`: still running, or killed by a signal).
+    pub fn stop_with(&mut self, signal: libc::c_int, within: Duration) -> Option<i32> {
         let Kind::Process { child, .. } = &mut self.kind else {
-            panic!("terminate() is for server processes, not the harness's workerd");
+            panic!("stop_with() is for server processes, not the harness's workerd");
         };
         let pid = libc::pid_t::try_from(child.id()).ok()?;
         // SAFETY: kill(2) takes plain integers.
-        unsafe { libc::kill(pid, libc::SIGTERM) };
+        unsafe { libc::kill(pid, signal) };
         let deadline = Instant::now() + within;
         while Instant::now() < deadline {
             if let Ok(Some(status)) = child.try_wait() {

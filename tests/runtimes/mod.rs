@@ -409,23 +409,28 @@ pub fn a_client_that_reset_is_not_replayed(runtime: Runtime) {
     assert_eq!(common::stats(&server).0, 0);
 }
 
-/// Ctrl-C or SIGTERM (`make serve`): a request in flight is still answered,
-/// then the process exits 0. workerd itself (bare, from the harness) is
-/// stopped by its harness and not tested here.
-pub fn stops_cleanly_on_sigterm(runtime: Runtime) {
+/// Ctrl-C (SIGINT) or SIGTERM (`make serve`): a request in flight is still
+/// answered, then the process exits 0. Bare workerd is stopped by its
+/// harness and not tested here.
+pub fn stops_cleanly_on(runtime: Runtime, signal: libc::c_int) {
     let mut server = Server::on(runtime, "build", &[("TOY_SLEEP_MS", "1000")]);
     let url = server.url("/toy");
     let client = std::thread::spawn(move || get(&url));
     // The request is sleeping before the signal comes.
     std::thread::sleep(Duration::from_millis(400));
-    let code = server.terminate(Duration::from_secs(5));
+    let code = server.stop_with(signal, Duration::from_secs(5));
     let reply = client.join().expect("client");
     assert_eq!(
         (reply.status, reply.body.as_str()),
         (200, RESULT),
         "{reply:?}"
     );
-    assert_eq!(code, Some(0), "exit after SIGTERM:\n{}", server.log());
+    assert_eq!(
+        code,
+        Some(0),
+        "exit after signal {signal}:\n{}",
+        server.log()
+    );
     // And it no longer listens.
     assert!(TcpStream::connect(("127.0.0.1", server.port)).is_err());
 }
