@@ -41,10 +41,6 @@ macro_rules! runtime_suite {
             runtimes::bad_sleep_variable_is_a_clear_error($runtime);
         }
         #[test]
-        fn a_sleep_longer_than_an_idle_timeout_is_answered() {
-            runtimes::a_sleep_longer_than_an_idle_timeout($runtime);
-        }
-        #[test]
         fn a_thousand_overlapping_sleeps_take_about_one() {
             runtimes::a_thousand_overlapping_sleeps($runtime);
         }
@@ -140,7 +136,9 @@ pub fn bad_sleep_variable_is_a_clear_error(runtime: Runtime) {
 
 /// A sleep may last up to 60 s; a connection that is silent while its
 /// request sleeps must not be cut. Bun closes connections idle for 10 s by
-/// default (hosts/bun.mjs turns that off).
+/// default (hosts/bun.mjs turns that off); workerd, Deno and Node have no
+/// such timeout for a request being handled, and the 13 s this takes are
+/// spent on Bun only (tests/bun.rs).
 pub fn a_sleep_longer_than_an_idle_timeout(runtime: Runtime) {
     let server = Server::on(runtime, "build", &[("TOY_SLEEP_MS", "13000")]);
     let reply = get(&server.url("/toy"));
