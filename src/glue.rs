@@ -1,8 +1,11 @@
-//! Host glue: the only `#[event(fetch)]` in the crate. It reads the
-//! configuration from the worker's `Env` and hands the request to
-//! [`crate::app::handle`]. Compiled only with the `entry` feature.
+//! Host glue: the only `#[event(fetch)]` in the crate, the wasm's `fetch`
+//! export that every runtime's entry in `hosts/` calls (workerd, Deno, Bun,
+//! Node). It reads the configuration from the worker's `Env` (a plain object
+//! off workerd) and hands the request to [`crate::app::handle`]. Compiled
+//! only with the `entry` feature.
 //!
-//! Run it: `make dev` (wrangler dev on 127.0.0.1:4567).
+//! Run it: `make dev` (wrangler dev on 127.0.0.1:4567), or `make serve
+//! RUNTIME=deno` (or bun, node, workerd).
 
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Request, Response};
@@ -29,7 +32,7 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> worker::Result<Response>
 }
 
 /// The host would not build even the JSON error response: `null` instead,
-/// which src/entry.mjs answers with the same JSON 500 built in JavaScript.
+/// which hosts/core.mjs answers with the same JSON 500 built in JavaScript.
 #[cold]
 #[inline(never)]
 fn unanswerable(error: &JsValue) -> Response {

@@ -1,9 +1,13 @@
 //! toy-edge: `GET /toy` sleeps one second on the host's JavaScript event loop
 //! and answers `{"result":1}`.
 //!
-//! The crate is three layers with one-way arrows:
+//! The crate is three layers with one-way arrows, called by each runtime's
+//! entry in `hosts/` (JavaScript, around one shared panic guard):
 //!
 //! ```text
+//! hosts/*.mjs: one entry per runtime, hosts/core.mjs's guard
+//!    |
+//!    v
 //! glue (src/glue.rs)  ->  app (src/app.rs)  ->  js-host-timer (crates/)
 //! #[event(fetch)]         routing, the HTTP      setTimeout wrapped in a
 //! reads Env               contract               js_sys::Promise, awaited
@@ -15,8 +19,8 @@
 //! ```
 //!
 //! Nothing here owns an event loop or spawns a thread. The host (workerd,
-//! Node or a browser) runs its single-threaded loop; the timer's Promise
-//! resolves on it and `wasm-bindgen-futures` turns that into a wake-up of the
+//! Deno, Bun, Node or a browser) runs its single-threaded loop; the timer's
+//! Promise resolves on it and `wasm-bindgen-futures` turns that into a wake-up of the
 //! Rust future. That is the contrast with the Flask seed, whose request thread
 //! asked asyncio for "the" loop and found none.
 //!

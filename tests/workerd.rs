@@ -18,7 +18,7 @@ runtime_suite!(common::Runtime::Workerd);
 fn a_host_that_refuses_every_response_still_gets_the_json_500() {
     // tests/workers/refusing-host.mjs refuses the next N `new Response(...)`
     // of a request. N = 1: the answer is refused, Rust builds its JSON 500.
-    // N = 2: that is refused too, and src/entry.mjs answers from JS with the
+    // N = 2: that is refused too, and hosts/core.mjs answers from JS with the
     // same JSON 500 (the `worker` macro's own error page is text/plain).
     let main = "tests/workers/refusing-host.mjs";
     let app = common::app_worker("build");

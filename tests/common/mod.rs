@@ -90,7 +90,7 @@ enum Kind {
 
 /// The app as its wrangler.toml describes it (main module, date, flags,
 /// `[vars]`), with the glue and wasm taken from `bundle_dir` ("build",
-/// "build-test"), which src/entry.mjs imports as `build/…`.
+/// "build-test"), which hosts/workerd.mjs imports as `build/…`.
 pub fn app_worker(bundle_dir: &str) -> Workerd {
     let root = root();
     let bundle = root.join(bundle_dir);
