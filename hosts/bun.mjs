@@ -9,7 +9,7 @@ const server = Bun.serve({
   // still sleeping included (seen: a 13 s sleep cut after ~12 s); a sleep
   // may last 60 s (TOY_SLEEP_MS).
   idleTimeout: 0,
-  fetch: (request) => handler(request),
+  fetch: handler,
 });
 listening("bun", server.port);
 stopOn(() => server.stop());

@@ -7,6 +7,6 @@ import { address, app, listening, stopOn } from "./standalone.mjs";
 const handler = await app();
 const server = Deno.serve(
   { ...address(), onListen: ({ port }) => listening("deno", port) },
-  (request) => handler(request),
+  handler,
 );
 stopOn(() => server.shutdown());

@@ -7,7 +7,7 @@ import { serve } from "@hono/node-server";
 import { address, app, listening, stopOn } from "./standalone.mjs";
 
 const handler = await app();
-const server = serve({ ...address(), fetch: (request) => handler(request) }, ({ port }) =>
+const server = serve({ ...address(), fetch: handler }, ({ port }) =>
   listening("node", port),
 );
 stopOn(() => new Promise((done) => server.close(done)));

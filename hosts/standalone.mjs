@@ -15,7 +15,7 @@ import process from "node:process";
 import { deadInstanceTrap, guard } from "./core.mjs";
 
 // The guarded handler, `(request) => Promise<Response>`, over the one build
-// every host serves. Unlike workerd these hosts may compile wasm from bytes.
+// every host serves.
 export async function app() {
   // The worker's `env`: only what is set, so an unset TOY_SLEEP_MS is the
   // default sleep and a bad one is the handler's clear 500, as on workerd.
@@ -25,17 +25,25 @@ export async function app() {
     const reference = await import(new URL(`../${process.env.TOY_HANDLER}`, import.meta.url).href);
     return (request) => reference.default.fetch(request, env);
   }
-  const build = new URL(`../${process.env.TOY_BUILD ?? "build"}/`, import.meta.url);
-  const glue = await import(new URL("index.js", build).href);
-  glue.initSync({ module: new WebAssembly.Module(readFileSync(new URL("index_bg.wasm", build))) });
-  const { fetch } = guard(glue);
+  const { fetch } = guard(await instantiate());
   // Deno, Bun and Node end the process on an unhandled rejection (workerd
   // logs it): one from the dead instance after a panic is expected, and
   // anything else still ends the process.
   process.on("unhandledRejection", (reason) => {
     if (!deadInstanceTrap(reason)) throw reason;
   });
-  return (request) => fetch(request, env, {});
+  // The glue lets go of `ctx` at once: one empty object serves every call.
+  const ctx = {};
+  return (request) => fetch(request, env, ctx);
+}
+
+// The glue of TOY_BUILD (default build/), its instance made from the
+// file's bytes. Unlike workerd these hosts may compile wasm at run time.
+export async function instantiate() {
+  const build = new URL(`../${process.env.TOY_BUILD ?? "build"}/`, import.meta.url);
+  const glue = await import(new URL("index.js", build).href);
+  glue.initSync({ module: new WebAssembly.Module(readFileSync(new URL("index_bg.wasm", build))) });
+  return glue;
 }
 
 export function address() {

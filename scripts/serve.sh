@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Serves the release build (build/) on 127.0.0.1:$PORT with one runtime:
 #   scripts/serve.sh deno|bun|node|workerd      (`make serve RUNTIME=… PORT=…`)
-# PORT defaults to 4567 (0: the system picks one; the runtime says which);
+# PORT defaults to 4567 (0, Deno, Bun and Node only: the system picks one;
+# the runtime says which);
 # TOY_SLEEP_MS is passed on when set; TOY_BUILD=build-test serves the test
 # build. The runtime replaces this shell, so Ctrl-C and SIGTERM reach it.
 # Every runtime is the pinned one from node_modules (scripts/setup.sh).
@@ -21,34 +22,11 @@ case "$runtime" in
   # AsyncLocalStorage (hosts/core.mjs) on the context frames V8 carries
   # instead of async_hooks: Node 24 default.
   node) exec node --experimental-async-context-frame hosts/node.mjs ;;
+  # workerd through wrangler dev, which reads wrangler.toml (modules, date,
+  # flags, [vars]) as deploy does; a config written here would repeat what
+  # crates/workerd-harness derives from it for tests and benches.
   workerd)
-    # Bare workerd, as tests/ and benches/ run it (crates/workerd-harness),
-    # from wrangler.toml's date and flags; TOY_SLEEP_MS as its [vars] unless set.
-    date=$(sed -n 's/^compatibility_date = "\(.*\)"/\1/p' wrangler.toml)
-    flags=$(sed -n 's/^compatibility_flags = \[\(.*\)\]/\1/p' wrangler.toml)
-    sleep_ms=${TOY_SLEEP_MS:-$(sed -n 's/^TOY_SLEEP_MS = "\(.*\)"/\1/p' wrangler.toml)}
-    [[ $PORT != 0 ]] || { echo "serve: workerd needs a PORT other than 0" >&2; exit 2; }
-    # embed paths are relative to the config file.
-    mkdir -p target/serve; config=target/serve/workerd-$PORT.capnp
-    cat > "$config" <<CAPNP
-using Workerd = import "/workerd/workerd.capnp";
-const config :Workerd.Config = (
-  services = [ (name = "main", worker = .toy) ],
-  sockets = [ (name = "http", address = "127.0.0.1:$PORT", http = (), service = "main") ],
-);
-const toy :Workerd.Worker = (
-  modules = [
-    (name = "hosts/workerd.mjs", esModule = embed "../../hosts/workerd.mjs"),
-    (name = "hosts/core.mjs", esModule = embed "../../hosts/core.mjs"),
-    (name = "build/index.js", esModule = embed "../../$TOY_BUILD/index.js"),
-    (name = "build/index_bg.wasm", wasm = embed "../../$TOY_BUILD/index_bg.wasm"),
-  ],
-  bindings = [ (name = "TOY_SLEEP_MS", text = "$sleep_ms") ],
-  compatibilityDate = "$date",
-  compatibilityFlags = [$flags],
-);
-CAPNP
-    echo "toy-edge: workerd serves GET /toy on http://127.0.0.1:$PORT/toy"
-    exec workerd serve "$config" ;;
+    [[ $TOY_BUILD == build ]] || { echo "serve: workerd serves build/ only" >&2; exit 2; }
+    exec wrangler dev --ip 127.0.0.1 --port "$PORT" ${TOY_SLEEP_MS:+--var "TOY_SLEEP_MS:$TOY_SLEEP_MS"} ;;
   *) echo "serve: RUNTIME must be one of deno, bun, node, workerd (got '${runtime}')" >&2; exit 2 ;;
 esac
