@@ -34,7 +34,7 @@ lint:
 	cargo clippy --workspace --all-targets -- -D warnings
 	cargo clippy --workspace --all-targets --target wasm32-unknown-unknown -- -D warnings
 	cargo clippy --all-targets --target wasm32-unknown-unknown --features entry,test-routes -- -D warnings
-	cargo clippy --lib --target wasm32-unknown-unknown --features service-worker -- -D warnings
+	cargo clippy --lib --target wasm32-unknown-unknown --features service-worker,test-routes -- -D warnings
 	# The libraries are publishable (nothing is published): docs build clean, the package verifies.
 	RUSTDOCFLAGS='-D warnings' cargo doc --quiet --no-deps -p js-host-timer -p workerd-harness
 	cargo package --quiet --allow-dirty -p js-host-timer -p workerd-harness
@@ -57,7 +57,7 @@ deploy: build
 	source scripts/env.sh && wrangler deploy
 
 clean:
-	rm -rf build build-test build-sw dist target/e2e .wrangler
+	rm -rf build build-test build-sw build-sw-test dist target/e2e .wrangler
 
 ## Benchmark: wasm vs plain JS on bare workerd, native tokio, the Python seed, its fixes and its WSGI servers (waves of 1..5000), then wasm vs plain JS on Deno, Bun and Node (loopback, ~25 min)
 bench:

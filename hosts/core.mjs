@@ -1,7 +1,9 @@
-// The shared core of every host: the wasm's `fetch` (wasm-bindgen's glue,
-// built into build/ by scripts/build.sh) behind a guard against Rust panics.
-// Each host's entry (workerd.mjs, deno.mjs, bun.mjs, node.mjs) compiles the
-// wasm its own way, hands the glue to `guard`, and serves what it returns.
+// The shared core of every host: the wasm's handler (wasm-bindgen's glue,
+// built by scripts/build.sh) behind a guard against Rust panics. Each host's
+// entry (workerd.mjs, deno.mjs, bun.mjs, node.mjs, and the browser's
+// service-worker/sw.js) instantiates the wasm its own way, hands the glue to
+// `guard`, and serves what it returns. Nothing here is particular to one
+// host: it runs in a browser as well as on a server.
 //
 // A Rust panic aborts the wasm instance (panic=abort; unwinding needs
 // nightly). The `worker` crate's panic hook logs the message and sets
@@ -14,13 +16,12 @@
 // its original sleep comes due; the rest get the JSON 500 then.
 //
 // The panic is seen where it happens, in the hook's write to
-// `criticalError`, inside the panicking request's own async context: an
-// AsyncLocalStorage names that request, and it is answered at once. Every
-// other request does its own work in its own context (on workerd a Response
-// made for it elsewhere would be refused: "Cannot perform I/O on behalf of
-// a different request"), woken by its own sleep's timer.
-import { AsyncLocalStorage } from "node:async_hooks";
-
+// `criticalError`, inside the poll of the request that panicked; the Rust
+// side has just named that request (src/culprit.rs), and it is answered at
+// once. Every other request does its own work in its own context (on
+// workerd a Response made for it elsewhere would be refused: "Cannot
+// perform I/O on behalf of a different request"), woken by its own sleep's
+// timer.
 const PANICKED = Symbol("panicked");
 const REPLAY = Symbol("replay");
 const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS"]);
@@ -28,28 +29,51 @@ const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS"]);
 // The requests in flight, each { request, env, started, replayed, wake,
 // orphan }: `wake` settles the Promise of its current call of the handler.
 const inFlight = new Set();
-const handling = new AsyncLocalStorage();
+
+// Where a request's timers find it when they are armed outside its call
+// of the handler (see setTimeout below): an AsyncLocalStorage where the host
+// has one (the servers pass node:async_hooks'), else nothing. A browser has
+// none; there every timer must be armed in the request's call, as this
+// app's one sleep is.
+const NO_STORAGE = { run: (_, work) => work(), getStore: () => undefined };
+let handling = NO_STORAGE;
 
 let critical = false;
-// The wasm-bindgen glue of the one instance this process serves with.
+// The wasm-bindgen glue of the one instance this process serves with, and
+// its handler export.
 let wasm = null;
+let handler = null;
 
-// Takes the glue (its instance already made by the host's entry, with
-// `initSync`) and returns the handler every host serves:
-// `fetch(request, env, ctx)`, env holding `TOY_SLEEP_MS` when it is set.
-export function guard(glue) {
+// Takes the glue (its instance already made by the host's entry) and returns
+// the handler every host serves: `fetch(request, env, ctx)`, env holding
+// `TOY_SLEEP_MS` when it is set. Options: `handler`, the export to call
+// (default the glue's `fetch`); `storage`, an AsyncLocalStorage.
+export function guard(glue, options = {}) {
   if (wasm) throw new Error("toy-edge: guard() takes one glue per process");
   wasm = glue;
+  handler = options.handler ?? glue.fetch;
+  handling = options.storage ?? NO_STORAGE;
   const state = globalThis.__worker_init_state;
   critical = state.criticalError;
   Object.defineProperty(state, "criticalError", {
     get: () => critical,
     set(value) {
       critical = value;
-      if (value) bury(handling.getStore());
+      if (value) bury(panicking());
     },
   });
   return { fetch };
+}
+
+// The request in flight that src/culprit.rs named in the panic hook, if any.
+// Taken off the global at once: nothing is kept.
+const PANICKING = "__toy_edge_panicking";
+function panicking() {
+  const request = globalThis[PANICKING];
+  delete globalThis[PANICKING];
+  if (request === undefined) return undefined;
+  for (const flight of inFlight) if (flight.request === request) return flight;
+  return undefined;
 }
 
 // A trap of an instance that died, rejecting a Promise of its own that
@@ -187,7 +211,7 @@ function call(flight, env, ctx) {
     inFlight.add(flight);
     calling = flight;
     try {
-      wasm.fetch(flight.request, env, ctx).then(resolve, reject);
+      handler(flight.request, env, ctx).then(resolve, reject);
     } finally {
       calling = null;
     }

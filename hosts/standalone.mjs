@@ -1,7 +1,8 @@
 // What the runtimes that listen on a port themselves (Deno, Bun, Node) share
 // beyond core.mjs: compiling the wasm from its file, the env the handler
 // reads, the address, the line that says where it listens, and stopping.
-// Everything here is node:fs / node:process, which all three provide.
+// Everything here is node:fs / node:process / node:async_hooks, which all
+// three provide.
 //
 // Settings, from the environment (`make serve` sets them):
 //   PORT          port on 127.0.0.1 (0: the system picks one); default 4567
@@ -10,6 +11,7 @@
 //   TOY_HANDLER   make bench only: a module (relative to the repository)
 //                 whose default export's fetch serves instead of the wasm,
 //                 the plain-JS reference behind the same entry
+import { AsyncLocalStorage } from "node:async_hooks";
 import { readFileSync } from "node:fs";
 import process from "node:process";
 import { deadInstanceTrap, guard } from "./core.mjs";
@@ -25,7 +27,7 @@ export async function app() {
     const reference = await import(new URL(`../${process.env.TOY_HANDLER}`, import.meta.url).href);
     return (request) => reference.default.fetch(request, env);
   }
-  const { fetch } = guard(await instantiate());
+  const { fetch } = guard(await instantiate(), { storage: new AsyncLocalStorage() });
   // Deno, Bun and Node end the process on an unhandled rejection (workerd
   // logs it): one from the dead instance after a panic is expected, and
   // anything else still ends the process.

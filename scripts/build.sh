@@ -8,7 +8,8 @@
 #   scripts/build.sh                                   release worker into build/
 #   scripts/build.sh --out-dir build-test --features entry,test-routes
 #   scripts/build.sh --service-worker     the browser Service Worker host into
-#                                         build-sw/ (service-worker/ + pkg/)
+#                                         build-sw/ (service-worker/, core.mjs, pkg/)
+#   scripts/build.sh --service-worker --out-dir build-sw-test --features service-worker,test-routes
 #
 # What worker-build would do, minus its entry shim (a Proxy per request, which
 # cost CPU and memory per request: README, "Where the microseconds go"):
@@ -31,13 +32,15 @@ cargo build --quiet --release --target wasm32-unknown-unknown --features "$featu
 wasm_in="${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/release/toy_edge.wasm"
 
 if $service_worker; then
-  # The page and the Service Worker as they are, beside wasm-bindgen's web
-  # target (an ES module with an init() that fetches the wasm by URL; a
-  # module Service Worker imports it statically). No panic-recovery flags:
-  # nothing here resets the instance.
+  # The page and the Service Worker as they are, with the panic guard every
+  # host shares, beside wasm-bindgen's web target (an ES module with an
+  # init() that loads the wasm; a module Service Worker imports it
+  # statically), with the same panic-recovery flags as below.
   rm -rf "$out"; mkdir -p "$out/pkg"
-  cp service-worker/index.html service-worker/page.js service-worker/sw.js "$out/"
-  wasm-bindgen --target web --no-typescript --out-dir "$out/pkg" "$wasm_in"
+  cp service-worker/index.html service-worker/page.js service-worker/sw.js hosts/core.mjs "$out/"
+  wasm-bindgen --target web --no-typescript \
+    --experimental-reset-state-function --force-enable-abort-handler \
+    --out-dir "$out/pkg" "$wasm_in"
   wasm-opt -O "$out/pkg/toy_edge_bg.wasm" -o "$out/pkg/toy_edge_bg.wasm" "${wasm_features[@]}"
   echo "[build] $out/pkg/toy_edge_bg.wasm: $(wc -c < "$out/pkg/toy_edge_bg.wasm") bytes, $(gzip -9c "$out/pkg/toy_edge_bg.wasm" | wc -c) gzip"
   exit 0

@@ -14,10 +14,11 @@ hosts=("$@")
 started=$SECONDS
 
 scripts/setup.sh --browser --load --python || { echo "test: set-up failed" >&2; exit 1; }
-echo "[test] building the release worker (build/), the test worker with /__panic (build-test/) and the Service Worker page (build-sw/)"
+echo "[test] building the release worker (build/), the test worker with /__panic (build-test/) and the Service Worker page, without and with /__panic (build-sw/, build-sw-test/)"
 scripts/build.sh || exit 1
 scripts/build.sh --out-dir build-test --features entry,test-routes || exit 1
 scripts/build.sh --service-worker || exit 1
+scripts/build.sh --service-worker --out-dir build-sw-test --features service-worker,test-routes || exit 1
 
 export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER="$TOY_ROOT/.tools/bin/wasm-bindgen-test-runner"
 export CHROMEDRIVER="${CHROMEDRIVER:-$(command -v chromedriver)}"

@@ -1,23 +1,29 @@
 // The Service Worker (a module worker) that answers /toy with the Rust
 // handler: the same app::handle and the same setTimeout Promise as in
-// workerd, on the browser's Service Worker thread and its event loop. Every
-// other request goes to the network untouched. Loaded by page.js; built
-// into build-sw/ by `scripts/build.sh --service-worker`; `make sw` serves it.
+// workerd, on the browser's Service Worker thread and its event loop, behind
+// the same panic guard (hosts/core.mjs, copied beside this file by the
+// build). Every other request goes to the network untouched. Loaded by
+// page.js; built into build-sw/ by `scripts/build.sh --service-worker`;
+// `make sw` serves it.
 //
 // `sw.js?sleep_ms=N` plays the part of the worker's TOY_SLEEP_MS.
-import init, { handleToy, liveSleeps } from "./pkg/toy_edge.js";
+import * as glue from "./pkg/toy_edge.js";
+import { guard } from "./core.mjs";
 
 const sleepMs = new URL(self.location.href).searchParams.get("sleep_ms");
+const env = sleepMs === null ? {} : { TOY_SLEEP_MS: sleepMs };
 const wasmUrl = new URL("./pkg/toy_edge_bg.wasm", import.meta.url);
 
 // Started while the script is evaluated: a Service Worker module may not
-// await at its top level, so each event waits on this instead.
+// await at its top level, so each event waits on this instead. Resolves to
+// the guarded handler.
 const ready = (async () => {
   const response = await fetch(wasmUrl);
   if (!response.ok) {
     throw new Error(`${wasmUrl.pathname} answered HTTP ${response.status}`);
   }
-  await init({ module_or_path: response });
+  await glue.default({ module_or_path: response });
+  return guard(glue, { handler: glue.handleToy });
 })();
 ready.catch(() => {}); // reported by the install handler below
 
@@ -47,12 +53,19 @@ self.addEventListener("install", (event) => {
 // Take the page that registered us without a reload.
 self.addEventListener("activate", (event) => event.waitUntil(self.clients.claim()));
 
+// /toy and below; in the build with the test-only routes, /__panic and
+// /__stats too.
 function isToy(url) {
-  return url.origin === self.location.origin && (url.pathname === "/toy" || url.pathname.startsWith("/toy/"));
+  const path = url.pathname;
+  return (
+    url.origin === self.location.origin &&
+    (path === "/toy" || path.startsWith("/toy/") || (glue.testRoutes !== undefined && path.startsWith("/__")))
+  );
 }
 
 // Same JSON 500 as src/error.rs, for a handler that threw instead of
-// answering (it turns its own errors into responses).
+// answering (the guard turns panics, and the handler its own errors, into
+// responses).
 function internalError() {
   return new Response('{"error":{"status":500,"message":"internal error"}}', {
     status: 500,
@@ -63,7 +76,7 @@ function internalError() {
 self.addEventListener("fetch", (event) => {
   if (!isToy(new URL(event.request.url))) return; // to the network
   event.respondWith(
-    ready.then(() => handleToy(event.request, sleepMs)).catch((error) => {
+    ready.then((guarded) => guarded.fetch(event.request, env)).catch((error) => {
       console.error("toy-edge:", error);
       return internalError();
     }),
@@ -72,5 +85,5 @@ self.addEventListener("fetch", (event) => {
 
 // page.js asks how many sleeps are live (to see what an aborted fetch does).
 self.addEventListener("message", (event) => {
-  if (event.data?.stats) event.ports[0]?.postMessage({ liveSleeps: liveSleeps() });
+  if (event.data?.stats) event.ports[0]?.postMessage({ liveSleeps: glue.liveSleeps() });
 });

@@ -22,6 +22,7 @@ use wasm_bindgen::JsValue;
 use web_sys::{Headers, Request, Response};
 
 use crate::config::ConfigError;
+use crate::culprit;
 use crate::error::AppError;
 use crate::http::{json_headers, pathname, respond, set_header};
 use js_host_timer::SleepError;
@@ -73,12 +74,13 @@ pub fn server_timing(slept_ms: f64) -> String {
 /// configuration is unusable (reported only to requests that need it).
 ///
 /// Every failure becomes a JSON error response; the `Err` case is left for a
-/// host that cannot build even that.
+/// host that cannot build even that. A panic names `req` to the host's guard
+/// ([`crate::culprit`]).
 pub async fn handle(
     req: &Request,
     sleep: Result<Duration, ConfigError>,
 ) -> Result<Response, JsValue> {
-    match serve(req, sleep).await {
+    match culprit::naming(req, serve(req, sleep)).await {
         Ok(response) => Ok(response),
         Err(error) => error.into_response(),
     }
@@ -89,7 +91,7 @@ async fn serve(req: &Request, sleep: Result<Duration, ConfigError>) -> Result<Re
     let route = {
         let path = pathname(req).map_err(|_| AppError::BAD_REQUEST)?;
         #[cfg(feature = "test-routes")]
-        if let Some(response) = test_routes::serve(&path)? {
+        if let Some(response) = test_routes::serve(&path).await? {
             return Ok(response);
         }
         route(&req.method(), &path)?
@@ -151,10 +153,16 @@ mod test_routes {
     use crate::error::AppError;
     use crate::http::{json_headers, respond};
 
-    /// `/__panic` panics; `/__stats` reports live sleeps and wasm memory.
-    pub(super) fn serve(path: &str) -> Result<Option<Response>, AppError> {
+    /// `/__panic` panics in the handler's first poll, `/__panic_later` in a
+    /// later one, woken by a 100 ms sleep; `/__stats` reports live sleeps
+    /// and wasm memory.
+    pub(super) async fn serve(path: &str) -> Result<Option<Response>, AppError> {
         match path {
             "/__panic" => panic!("deliberate panic from the test-only /__panic route"),
+            "/__panic_later" => {
+                let _ = js_host_timer::sleep(std::time::Duration::from_millis(100)).await;
+                panic!("deliberate panic from the test-only /__panic_later route, after a sleep")
+            }
             "/__stats" => {
                 let memory: js_sys::WebAssembly::Memory = wasm_bindgen::memory().unchecked_into();
                 let bytes = memory

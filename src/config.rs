@@ -1,11 +1,15 @@
 //! The sleep length, read from the `TOY_SLEEP_MS` variable (`[vars]` in
-//! wrangler.toml). Pure Rust, so it is tested natively.
+//! wrangler.toml, the environment or the page's query elsewhere). The
+//! parsing is pure Rust, tested natively; [`from_env`] reads the host's
+//! `env` object.
 //!
 //! A missing variable means the default. A present but bad one is an error,
 //! never a silent fallback: a typo in the config must not quietly change what
 //! the endpoint does.
 
 use std::time::Duration;
+
+use wasm_bindgen::{JsCast, JsValue};
 
 /// Name of the variable that sets the sleep length.
 pub const SLEEP_VAR: &str = "TOY_SLEEP_MS";
@@ -50,6 +54,41 @@ pub fn sleep_duration(raw: Option<&str>) -> Result<Duration, ConfigError> {
     match raw.parse::<u32>() {
         Ok(ms) if ms <= MAX_SLEEP_MS => Ok(Duration::from_millis(ms.into())),
         _ => Err(bad()),
+    }
+}
+
+/// The sleep length from the host's `env` object (workerd's `Env`, a plain
+/// object elsewhere): its [`SLEEP_VAR`] parsed by [`sleep_duration`].
+pub fn from_env(env: &JsValue) -> Result<Duration, ConfigError> {
+    sleep_duration(raw_var(env).as_deref())
+}
+
+thread_local! {
+    // Made once per instance: `&str` into `JsValue` copies the name out of
+    // wasm memory into a new JS string on every call.
+    static SLEEP_KEY: JsValue = JsValue::from_str(SLEEP_VAR);
+}
+
+/// The raw [`SLEEP_VAR`]. wrangler passes `[vars]` numbers as JS numbers, so
+/// those are turned into their decimal text; anything else that is not a
+/// string is kept as its debug text, which the parser rejects.
+fn raw_var(env: &JsValue) -> Option<String> {
+    let value = SLEEP_KEY.with(|key| js_sys::Reflect::get(env, key)).ok()?;
+    if value.is_undefined() {
+        None
+    } else if let Some(text) = value.as_string() {
+        Some(text)
+    } else if value.as_f64().is_some() {
+        // Formatted by JS (1000 -> "1000", 1e99 -> "1e+99"): Rust's f64
+        // Display would add about 14 KB to the bundle.
+        Some(String::from(
+            value
+                .unchecked_ref::<js_sys::Number>()
+                .to_string_with_radix(10)
+                .ok()?,
+        ))
+    } else {
+        Some(format!("{value:?}"))
     }
 }
 

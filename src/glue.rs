@@ -19,7 +19,7 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> worker::Result<Response>
     // workerd's ExecutionContext alive for every request in flight (~380
     // bytes each in `make heap`).
     drop(ctx);
-    let sleep = config::sleep_duration(sleep_var(&env).as_deref());
+    let sleep = config::from_env(&env);
     drop(env);
     // Never `Err`: the macro would answer an `Err` with its own text/plain
     // 500, and the code for it (`worker::Error` and its conversions, the
@@ -38,33 +38,4 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> worker::Result<Response>
 fn unanswerable(error: &JsValue) -> Response {
     worker::console_error!("toy-edge: no response could be built: {error:?}");
     JsValue::NULL.unchecked_into()
-}
-
-thread_local! {
-    // Made once per instance: `&str` into `JsValue` copies the name out of
-    // wasm memory into a new JS string on every call.
-    static SLEEP_KEY: JsValue = JsValue::from_str(config::SLEEP_VAR);
-}
-
-/// The raw `TOY_SLEEP_MS` binding. wrangler passes `[vars]` numbers as JS
-/// numbers, so those are turned into their decimal text; anything else that
-/// is not a string is kept as its debug text, which the parser rejects.
-fn sleep_var(env: &Env) -> Option<String> {
-    let value = SLEEP_KEY.with(|key| js_sys::Reflect::get(env, key)).ok()?;
-    if value.is_undefined() {
-        None
-    } else if let Some(text) = value.as_string() {
-        Some(text)
-    } else if value.as_f64().is_some() {
-        // Formatted by JS (1000 -> "1000", 1e99 -> "1e+99"): Rust's f64
-        // Display would add about 14 KB to the bundle.
-        Some(String::from(
-            value
-                .unchecked_ref::<js_sys::Number>()
-                .to_string_with_radix(10)
-                .ok()?,
-        ))
-    } else {
-        Some(format!("{value:?}"))
-    }
 }

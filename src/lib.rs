@@ -32,6 +32,7 @@
 
 pub mod app;
 pub mod config;
+pub mod culprit;
 pub mod error;
 pub mod http;
 

@@ -1,6 +1,7 @@
 //! Host glue for a browser Service Worker: what `service-worker/sw.js` calls
-//! from its `fetch` event. Compiled only with the `service-worker` feature
-//! and built with wasm-bindgen's web target (`scripts/build.sh
+//! from its `fetch` event, through the same panic guard as every runtime
+//! (`hosts/core.mjs`). Compiled only with the `service-worker` feature and
+//! built with wasm-bindgen's web target (`scripts/build.sh
 //! --service-worker`).
 //!
 //! The browser is the fourth host that lends its loop: the same
@@ -18,11 +19,12 @@ use web_sys::{Request, Response};
 use crate::http::respond;
 use crate::{app, config};
 
-/// Answers one request for `/toy` (or below it). `sleep_ms` plays the part of
-/// the worker's `TOY_SLEEP_MS` binding: `None` for the default.
+/// Answers one request for `/toy` (or below it). `env` plays the part of the
+/// worker's: `TOY_SLEEP_MS` in it sets the sleep (`sw.js` takes it from the
+/// page's query), unset is the default.
 #[wasm_bindgen(js_name = handleToy)]
-pub async fn handle_toy(req: Request, sleep_ms: Option<String>) -> Result<Response, JsValue> {
-    let response = app::handle(&req, config::sleep_duration(sleep_ms.as_deref())).await?;
+pub async fn handle_toy(req: Request, env: JsValue) -> Result<Response, JsValue> {
+    let response = app::handle(&req, config::from_env(&env)).await?;
     if req.method() == "HEAD" {
         // An HTTP server drops a HEAD answer's body; a Service Worker is the
         // server here, and Chromium hands the page whatever body it gets.
@@ -37,4 +39,12 @@ pub async fn handle_toy(req: Request, sleep_ms: Option<String>) -> Result<Respon
 #[wasm_bindgen(js_name = liveSleeps)]
 pub fn live_sleeps() -> u32 {
     u32::try_from(js_host_timer::live_sleeps()).unwrap_or(u32::MAX)
+}
+
+/// Present only in the build with the test-only routes (`/__panic`,
+/// `/__stats`): `sw.js` hands their paths to the handler too.
+#[cfg(feature = "test-routes")]
+#[wasm_bindgen(js_name = testRoutes)]
+pub fn test_routes() -> bool {
+    true
 }

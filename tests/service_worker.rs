@@ -133,6 +133,13 @@ fn built() -> PathBuf {
     root().join("build-sw")
 }
 
+/// The same with the test-only routes, `/__panic` among them
+/// (`scripts/build.sh --service-worker --out-dir build-sw-test --features
+/// service-worker,test-routes`).
+fn built_with_test_routes() -> PathBuf {
+    root().join("build-sw-test")
+}
+
 /// A copy of the build in a scratch directory, for breaking it.
 fn copy_of_build(scratch: &Scratch) -> PathBuf {
     fn copy(from: &Path, to: &Path) {
@@ -397,5 +404,173 @@ async fn a_wasm_that_does_not_load_is_said_on_the_page() {
         ),
         "{status}"
     );
+    browser.close().await;
+}
+
+/// In the page: sends the given `methods` to /toy at once, waits until the
+/// worker has them all sleeping, waits `wait_ms` more, then fetches
+/// `panic_path` once per entry of `panics` (ms to wait before each). Returns
+/// how many slept, each panic's and each request's answer, and the live
+/// sleeps once every answer is in. Times are ms since the requests were sent.
+async fn panic_among(
+    browser: &Browser,
+    methods: &[&str],
+    wait_ms: u64,
+    panic_path: &str,
+    panics: &[u64],
+) -> Value {
+    let script = format!(
+        "const methods = {methods:?}; const panics = {panics:?};
+         const wait = (ms) => new Promise((r) => setTimeout(r, ms));
+         const t0 = performance.now();
+         const one = (method, path) => fetch(path, {{ method, cache: 'no-store' }}).then(
+           async (r) => ({{ status: r.status, body: await r.text(), timing: r.headers.get('Server-Timing'),
+                            type: r.headers.get('Content-Type'), end: performance.now() - t0 }}),
+           (e) => ({{ status: 0, body: String(e), end: performance.now() - t0 }}));
+         const flights = methods.map((m) => one(m, '/toy'));
+         let sleeping = 0;
+         while (performance.now() - t0 < 5000) {{
+           sleeping = (await window.swStats()).liveSleeps;
+           if (sleeping === methods.length) break;
+           await wait(20);
+         }}
+         await wait({wait_ms});
+         const panicked = [];
+         for (const before of panics) {{
+           await wait(before);
+           const at = performance.now() - t0;
+           panicked.push({{ at, ...(await one('GET', {panic_path:?})) }});
+         }}
+         const replies = await Promise.all(flights);
+         const live = (await window.swStats()).liveSleeps;
+         return {{ sleeping, panicked, replies, live }};"
+    );
+    browser.js(&script).await
+}
+
+fn ms(value: &Value) -> f64 {
+    value.as_f64().unwrap_or(f64::NAN)
+}
+
+/// The dur of a `sleep;dur=N;desc=…` Server-Timing value.
+fn timing_ms(reply: &Value) -> f64 {
+    reply["timing"]
+        .as_str()
+        .and_then(|t| t.strip_prefix("sleep;dur="))
+        .and_then(|t| t.split(';').next())
+        .and_then(|ms| ms.parse().ok())
+        .unwrap_or_else(|| panic!("no Server-Timing dur: {reply}"))
+}
+
+const ERROR_500: &str = r#"{"error":{"status":500,"message":"internal error"}}"#;
+
+/// The guard of every host (hosts/core.mjs) in the browser: the request that
+/// panicked gets the JSON 500 at once, and the 200 sleeping in the same
+/// instance are replayed on a fresh one toward their original deadline.
+#[tokio::test]
+async fn a_panic_costs_one_request_and_the_bystanders_are_replayed_toward_their_deadline() {
+    let browser = Browser::open(&built_with_test_routes(), "/?sleep_ms=1000").await;
+    browser.ready().await;
+    let mut methods = vec!["GET"; 190];
+    methods.extend(["HEAD"; 10]);
+    let seen = panic_among(&browser, &methods, 500, "/__panic", &[0]).await;
+    assert_eq!(seen["sleeping"], 200, "the 200 requests never all slept");
+    let panic = &seen["panicked"][0];
+    assert_eq!(panic["status"], 500, "{panic}");
+    assert_eq!(panic["body"], ERROR_500, "{panic}");
+    assert_eq!(panic["type"], "application/json", "{panic}");
+    let panicked_at = ms(&panic["at"]);
+    assert!(ms(&panic["end"]) - panicked_at < 1000.0, "{panic}");
+    let replies = seen["replies"].as_array().expect("replies");
+    for (i, reply) in replies.iter().enumerate() {
+        let head = methods[i] == "HEAD";
+        assert_eq!(reply["status"], 200, "request {i}: {reply}");
+        let body = if head { "" } else { r#"{"result":1}"# };
+        assert_eq!(reply["body"], body, "request {i}: {reply}");
+        // Toward the original deadline: not before it, nor 1.5 s after.
+        let took = ms(&reply["end"]);
+        assert!(
+            (950.0..2500.0).contains(&took),
+            "request {i} took {took} ms"
+        );
+        // A replay that slept its whole second again would end >= 1 s after
+        // the panic; each request had slept >= 500 ms of it before.
+        let after_panic = took - panicked_at;
+        assert!(
+            after_panic < 900.0,
+            "request {i} answered {after_panic} ms after the panic: not resumed toward its deadline"
+        );
+        // Server-Timing reports the whole wait, not the replay's part.
+        assert!(timing_ms(reply) >= 950.0, "request {i}: {reply}");
+    }
+    // Nothing kept: every replayed sleep is gone.
+    assert_eq!(seen["live"], 0, "{}", seen["live"]);
+    // And the fresh instance serves on.
+    let next = browser.fetch("GET", "/toy").await;
+    assert_eq!((next.status, next.body.as_str()), (200, r#"{"result":1}"#));
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn a_second_panic_before_the_deadline_still_replays_each_bystander_once() {
+    let browser = Browser::open(&built_with_test_routes(), "/?sleep_ms=3000").await;
+    browser.ready().await;
+    let seen = panic_among(&browser, &["GET"; 20], 0, "/__panic", &[0, 300]).await;
+    assert_eq!(seen["sleeping"], 20, "the 20 requests never all slept");
+    for panic in seen["panicked"].as_array().expect("panics") {
+        assert_eq!(panic["status"], 500, "{panic}");
+        assert_eq!(panic["body"], ERROR_500, "{panic}");
+    }
+    for (i, reply) in seen["replies"]
+        .as_array()
+        .expect("replies")
+        .iter()
+        .enumerate()
+    {
+        assert_eq!(reply["status"], 200, "request {i}: {reply}");
+        assert_eq!(reply["body"], r#"{"result":1}"#, "request {i}: {reply}");
+        let took = ms(&reply["end"]);
+        assert!(
+            (2950.0..4500.0).contains(&took),
+            "request {i} took {took} ms"
+        );
+    }
+    assert_eq!(seen["live"], 0);
+    browser.close().await;
+}
+
+/// `/__panic_later` panics in a poll woken by its own timer: a browser has
+/// no AsyncLocalStorage, and only the Rust side (src/culprit.rs) names it.
+#[tokio::test]
+async fn a_panic_after_a_sleep_is_answered_at_once_too() {
+    let browser = Browser::open(&built_with_test_routes(), "/?sleep_ms=1000").await;
+    browser.ready().await;
+    let seen = panic_among(&browser, &["GET"; 20], 0, "/__panic_later", &[0]).await;
+    assert_eq!(seen["sleeping"], 20, "the 20 requests never all slept");
+    let panic = &seen["panicked"][0];
+    assert_eq!(panic["status"], 500, "{panic}");
+    assert_eq!(panic["body"], ERROR_500, "{panic}");
+    assert!(ms(&panic["end"]) - ms(&panic["at"]) < 1000.0, "{panic}");
+    for (i, reply) in seen["replies"]
+        .as_array()
+        .expect("replies")
+        .iter()
+        .enumerate()
+    {
+        assert_eq!(reply["status"], 200, "request {i}: {reply}");
+        assert_eq!(reply["body"], r#"{"result":1}"#, "request {i}: {reply}");
+    }
+    assert_eq!(seen["live"], 0);
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn the_release_build_has_no_panic_route() {
+    let browser = Browser::open(&built(), "/").await;
+    browser.ready().await;
+    // Not the handler's: sw.js leaves /__panic to the static server.
+    let got = browser.fetch("GET", "/__panic").await;
+    assert_eq!(got.status, 404, "{got:?}");
+    assert!(got.body.contains("<html"), "{got:?}");
     browser.close().await;
 }

@@ -61,6 +61,10 @@ macro_rules! runtime_suite {
             runtimes::a_panic_costs_one_request($runtime);
         }
         #[test]
+        fn a_panic_after_a_sleep_is_answered_at_once_too() {
+            runtimes::a_panic_after_a_sleep($runtime);
+        }
+        #[test]
         fn a_second_panic_before_the_deadline_still_replays_each_bystander_once() {
             runtimes::a_second_panic_before_the_deadline($runtime);
         }
@@ -346,6 +350,40 @@ pub fn a_panic_costs_one_request(runtime: Runtime) {
     assert!(log.contains(&replay_line(200)), "{log}");
     assert_clean_log(&log);
     // Nothing kept: every replayed sleep is gone.
+    assert_eq!(common::stats(&server).0, 0);
+}
+
+/// `/__panic_later` panics in a poll woken by its own timer, not in its
+/// call of the handler: only the Rust side (src/culprit.rs) can name it
+/// there; unnamed, it would wait for a wake-up that never comes.
+pub fn a_panic_after_a_sleep(runtime: Runtime) {
+    let server = Server::on(runtime, "build-test", &[("TOY_SLEEP_MS", "1000")]);
+    let (panic, replies) = std::thread::scope(|scope| {
+        let handles = in_flight(scope, &server, &["GET"; 20]);
+        let sleeping = common::wait_for_live(&server, Duration::from_secs(5), |live| live == 20);
+        assert!(sleeping.is_some(), "the 20 requests never all slept");
+        let panic = get(&server.url("/__panic_later"));
+        let replies: Vec<_> = handles
+            .into_iter()
+            .map(|h| h.join().expect("client").0)
+            .collect();
+        (panic, replies)
+    });
+    assert_eq!(
+        (panic.status, panic.body.as_str()),
+        (500, AppError::INTERNAL.body().as_str())
+    );
+    assert!(panic.elapsed < Duration::from_secs(1), "{panic:?}");
+    for (i, reply) in replies.iter().enumerate() {
+        assert_eq!(
+            (reply.status, reply.body.as_str()),
+            (200, RESULT),
+            "request {i}"
+        );
+    }
+    let log = server.log();
+    assert!(log.contains(&replay_line(20)), "{log}");
+    assert_clean_log(&log);
     assert_eq!(common::stats(&server).0, 0);
 }
 
