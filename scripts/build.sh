@@ -12,7 +12,7 @@
 #   scripts/build.sh --service-worker --out-dir build-sw-test --features service-worker,test-routes
 #
 # What worker-build would do, minus its entry shim (a Proxy per request, which
-# cost CPU and memory per request: README, "Where the microseconds go"):
+# cost CPU and memory per request: docs/hosts.md, "The build"):
 # cargo, then wasm-bindgen with panic recovery (the instance can be reset
 # after a wasm abort), then wasm-opt, then esbuild for the glue's snippets.
 set -euo pipefail

@@ -18,6 +18,9 @@
 //!                         one JSON shape
 //! ```
 //!
+//! `app` also goes through `culprit` (src/culprit.rs), which tells the
+//! hosts' panic guard which request a panic came from.
+//!
 //! Nothing here owns an event loop or spawns a thread. The host (workerd,
 //! Deno, Bun, Node or a browser) runs its single-threaded loop; the timer's
 //! Promise resolves on it and `wasm-bindgen-futures` turns that into a wake-up of the
