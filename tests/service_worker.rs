@@ -464,6 +464,33 @@ fn timing_ms(reply: &Value) -> f64 {
 
 const ERROR_500: &str = r#"{"error":{"status":500,"message":"internal error"}}"#;
 
+/// Each panic of `seen` got the JSON 500, within 1 s.
+fn assert_panics_answered(seen: &Value) {
+    for panic in seen["panicked"].as_array().expect("panics") {
+        assert_eq!(panic["status"], 500, "{panic}");
+        assert_eq!(panic["body"], ERROR_500, "{panic}");
+        assert_eq!(panic["type"], "application/json", "{panic}");
+        assert!(ms(&panic["end"]) - ms(&panic["at"]) < 1000.0, "{panic}");
+    }
+}
+
+/// Each request of `seen` (sent with `methods`) got its normal 200; returns
+/// the replies.
+fn assert_all_answered<'v>(seen: &'v Value, methods: &[&str]) -> &'v [Value] {
+    let replies = seen["replies"].as_array().expect("replies");
+    assert_eq!(replies.len(), methods.len());
+    for (i, reply) in replies.iter().enumerate() {
+        let body = if methods[i] == "HEAD" {
+            ""
+        } else {
+            r#"{"result":1}"#
+        };
+        assert_eq!(reply["status"], 200, "request {i}: {reply}");
+        assert_eq!(reply["body"], body, "request {i}: {reply}");
+    }
+    replies
+}
+
 /// The guard of every host (hosts/core.mjs) in the browser: the request that
 /// panicked gets the JSON 500 at once, and the 200 sleeping in the same
 /// instance are replayed on a fresh one toward their original deadline.
@@ -475,24 +502,12 @@ async fn a_panic_costs_one_request_and_the_bystanders_are_replayed_toward_their_
     methods.extend(["HEAD"; 10]);
     let seen = panic_among(&browser, &methods, 500, "/__panic", &[0]).await;
     assert_eq!(seen["sleeping"], 200, "the 200 requests never all slept");
-    let panic = &seen["panicked"][0];
-    assert_eq!(panic["status"], 500, "{panic}");
-    assert_eq!(panic["body"], ERROR_500, "{panic}");
-    assert_eq!(panic["type"], "application/json", "{panic}");
-    let panicked_at = ms(&panic["at"]);
-    assert!(ms(&panic["end"]) - panicked_at < 1000.0, "{panic}");
-    let replies = seen["replies"].as_array().expect("replies");
-    for (i, reply) in replies.iter().enumerate() {
-        let head = methods[i] == "HEAD";
-        assert_eq!(reply["status"], 200, "request {i}: {reply}");
-        let body = if head { "" } else { r#"{"result":1}"# };
-        assert_eq!(reply["body"], body, "request {i}: {reply}");
+    assert_panics_answered(&seen);
+    let panicked_at = ms(&seen["panicked"][0]["at"]);
+    for (i, reply) in assert_all_answered(&seen, &methods).iter().enumerate() {
         // Toward the original deadline: not before it, nor 1.5 s after.
         let took = ms(&reply["end"]);
-        assert!(
-            (950.0..2500.0).contains(&took),
-            "request {i} took {took} ms"
-        );
+        assert!((950.0..2500.0).contains(&took), "request {i}: {took} ms");
         // A replay that slept its whole second again would end >= 1 s after
         // the panic; each request had slept >= 500 ms of it before.
         let after_panic = took - panicked_at;
@@ -515,25 +530,13 @@ async fn a_panic_costs_one_request_and_the_bystanders_are_replayed_toward_their_
 async fn a_second_panic_before_the_deadline_still_replays_each_bystander_once() {
     let browser = Browser::open(&built_with_test_routes(), "/?sleep_ms=3000").await;
     browser.ready().await;
-    let seen = panic_among(&browser, &["GET"; 20], 0, "/__panic", &[0, 300]).await;
+    let methods = ["GET"; 20];
+    let seen = panic_among(&browser, &methods, 0, "/__panic", &[0, 300]).await;
     assert_eq!(seen["sleeping"], 20, "the 20 requests never all slept");
-    for panic in seen["panicked"].as_array().expect("panics") {
-        assert_eq!(panic["status"], 500, "{panic}");
-        assert_eq!(panic["body"], ERROR_500, "{panic}");
-    }
-    for (i, reply) in seen["replies"]
-        .as_array()
-        .expect("replies")
-        .iter()
-        .enumerate()
-    {
-        assert_eq!(reply["status"], 200, "request {i}: {reply}");
-        assert_eq!(reply["body"], r#"{"result":1}"#, "request {i}: {reply}");
+    assert_panics_answered(&seen);
+    for (i, reply) in assert_all_answered(&seen, &methods).iter().enumerate() {
         let took = ms(&reply["end"]);
-        assert!(
-            (2950.0..4500.0).contains(&took),
-            "request {i} took {took} ms"
-        );
+        assert!((2950.0..4500.0).contains(&took), "request {i}: {took} ms");
     }
     assert_eq!(seen["live"], 0);
     browser.close().await;
@@ -545,21 +548,11 @@ async fn a_second_panic_before_the_deadline_still_replays_each_bystander_once() 
 async fn a_panic_after_a_sleep_is_answered_at_once_too() {
     let browser = Browser::open(&built_with_test_routes(), "/?sleep_ms=1000").await;
     browser.ready().await;
-    let seen = panic_among(&browser, &["GET"; 20], 0, "/__panic_later", &[0]).await;
+    let methods = ["GET"; 20];
+    let seen = panic_among(&browser, &methods, 0, "/__panic_later", &[0]).await;
     assert_eq!(seen["sleeping"], 20, "the 20 requests never all slept");
-    let panic = &seen["panicked"][0];
-    assert_eq!(panic["status"], 500, "{panic}");
-    assert_eq!(panic["body"], ERROR_500, "{panic}");
-    assert!(ms(&panic["end"]) - ms(&panic["at"]) < 1000.0, "{panic}");
-    for (i, reply) in seen["replies"]
-        .as_array()
-        .expect("replies")
-        .iter()
-        .enumerate()
-    {
-        assert_eq!(reply["status"], 200, "request {i}: {reply}");
-        assert_eq!(reply["body"], r#"{"result":1}"#, "request {i}: {reply}");
-    }
+    assert_panics_answered(&seen);
+    assert_all_answered(&seen, &methods);
     assert_eq!(seen["live"], 0);
     browser.close().await;
 }
