@@ -8,7 +8,7 @@
 #   scripts/build.sh                                   release worker into build/
 #   scripts/build.sh --out-dir build-test --features entry,test-routes
 #   scripts/build.sh --service-worker     the browser Service Worker host into
-#                                         build-sw/ (service-worker/, core.mjs, pkg/)
+#                                         build-sw/ (service-worker/, hosts/core.mjs, pkg/)
 #   scripts/build.sh --service-worker --out-dir build-sw-test --features service-worker,test-routes
 #
 # What worker-build would do, minus its entry shim (a Proxy per request, which
@@ -36,8 +36,9 @@ if $service_worker; then
   # host shares, beside wasm-bindgen's web target (an ES module with an
   # init() that loads the wasm; a module Service Worker imports it
   # statically), with the same panic-recovery flags as below.
-  rm -rf "$out"; mkdir -p "$out/pkg"
-  cp service-worker/index.html service-worker/page.js service-worker/sw.js hosts/core.mjs "$out/"
+  rm -rf "$out"; mkdir -p "$out/pkg" "$out/hosts"
+  cp service-worker/index.html service-worker/page.js service-worker/sw.js "$out/"
+  cp hosts/core.mjs "$out/hosts/"
   wasm-bindgen --target web --no-typescript \
     --experimental-reset-state-function --force-enable-abort-handler \
     --out-dir "$out/pkg" "$wasm_in"

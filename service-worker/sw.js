@@ -1,14 +1,15 @@
 // The Service Worker (a module worker) that answers /toy with the Rust
 // handler: the same app::handle and the same setTimeout Promise as in
 // workerd, on the browser's Service Worker thread and its event loop, behind
-// the same panic guard (hosts/core.mjs, copied beside this file by the
-// build). Every other request goes to the network untouched. Loaded by
+// the same panic guard as every runtime (the build serves hosts/core.mjs at
+// /hosts/core.mjs, where the import below finds it from the site's root as
+// from this folder). Every other request goes to the network untouched. Loaded by
 // page.js; built into build-sw/ by `scripts/build.sh --service-worker`;
 // `make sw` serves it.
 //
 // `sw.js?sleep_ms=N` plays the part of the worker's TOY_SLEEP_MS.
 import * as glue from "./pkg/toy_edge.js";
-import { guard } from "./core.mjs";
+import { guard } from "../hosts/core.mjs";
 
 const sleepMs = new URL(self.location.href).searchParams.get("sleep_ms");
 const env = sleepMs === null ? {} : { TOY_SLEEP_MS: sleepMs };
