@@ -65,8 +65,9 @@ export function guard(glue, options = {}) {
   return { fetch };
 }
 
-// The request in flight that src/culprit.rs named in the panic hook, if any.
-// Taken off the global at once: nothing is kept.
+// The request in flight that src/culprit.rs named in the panic hook, if any
+// (the global is its PANICKING_KEY). Taken off the global at once: nothing
+// is kept.
 const PANICKING = "__toy_edge_panicking";
 function panicking() {
   const request = globalThis[PANICKING];

@@ -3,9 +3,9 @@
 // workerd, on the browser's Service Worker thread and its event loop, behind
 // the same panic guard as every runtime (the build serves hosts/core.mjs at
 // /hosts/core.mjs, where the import below finds it from the site's root as
-// from this folder). Every other request goes to the network untouched. Loaded by
-// page.js; built into build-sw/ by `scripts/build.sh --service-worker`;
-// `make sw` serves it.
+// from this folder). Every other request goes to the network untouched.
+// Loaded by page.js; built into build-sw/ by `scripts/build.sh
+// --service-worker`; `make sw` serves it.
 //
 // `sw.js?sleep_ms=N` plays the part of the worker's TOY_SLEEP_MS.
 import * as glue from "./pkg/toy_edge.js";
