@@ -1,8 +1,7 @@
 // What the runtimes that listen on a port themselves (Deno, Bun, Node) share
-// beyond core.mjs: compiling the wasm from its file, the env the handler
+// beyond adapter.mjs: compiling the wasm from its file, the env the handler
 // reads, the address, the line that says where it listens, and stopping.
-// Everything here is node:fs / node:process / node:async_hooks, which all
-// three provide.
+// Everything here is node:fs / node:process, which all three provide.
 //
 // Settings, from the environment (`make serve` sets them):
 //   PORT          port on 127.0.0.1 (0: the system picks one); default 4567
@@ -11,12 +10,11 @@
 //   TOY_HANDLER   make bench only: a module (relative to the repository)
 //                 whose default export's fetch serves instead of the wasm,
 //                 the plain-JS reference behind the same entry
-import { AsyncLocalStorage } from "node:async_hooks";
 import { readFileSync } from "node:fs";
 import process from "node:process";
-import { deadInstanceTrap, guard } from "./core.mjs";
+import { adapt } from "./adapter.mjs";
 
-// The guarded handler, `(request) => Promise<Response>`, over the one build
+// The handler, `(request) => Promise<Response>`, over the one build
 // every host serves.
 export async function app() {
   // The worker's `env`: only what is set, so an unset TOY_SLEEP_MS is the
@@ -27,13 +25,18 @@ export async function app() {
     const reference = await import(new URL(`../${process.env.TOY_HANDLER}`, import.meta.url).href);
     return (request) => reference.default.fetch(request, env);
   }
-  const { fetch } = guard(await instantiate(), { storage: new AsyncLocalStorage() });
-  // Deno, Bun and Node end the process on an unhandled rejection (workerd
-  // logs it): one from the dead instance after a panic is expected, and
-  // anything else still ends the process.
-  process.on("unhandledRejection", (reason) => {
-    if (!deadInstanceTrap(reason)) throw reason;
-  });
+  const { fetch, leftByTrap } = adapt(await instantiate());
+  // Deno, Bun and Node end the process on an uncaught exception or an
+  // unhandled rejection (workerd and browsers log them). What a trap leaves
+  // behind is expected, and has been answered; anything else still ends
+  // the process.
+  for (const event of ["uncaughtException", "unhandledRejection"]) {
+    process.on(event, (error) => {
+      if (leftByTrap(error)) return;
+      console.error(error);
+      process.exit(1);
+    });
+  }
   // The glue lets go of `ctx` at once: one empty object serves every call.
   const ctx = {};
   return (request) => fetch(request, env, ctx);

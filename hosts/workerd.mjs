@@ -2,11 +2,11 @@
 // harness in tests/ and benches/). workerd compiles the imported .wasm once,
 // at upload, and forbids compiling wasm from bytes at run time: so the
 // module comes in as an import and the glue is instantiated with it.
-import { AsyncLocalStorage } from "node:async_hooks";
 import module from "../build/index_bg.wasm";
 import * as glue from "../build/index.js";
-import { guard } from "./core.mjs";
+import { adapt } from "./adapter.mjs";
 
 glue.initSync({ module });
 
-export default guard(glue, { storage: new AsyncLocalStorage() });
+const { fetch } = adapt(glue);
+export default { fetch };

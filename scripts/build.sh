@@ -8,13 +8,13 @@
 #   scripts/build.sh                                   release worker into build/
 #   scripts/build.sh --out-dir build-test --features entry,test-routes
 #   scripts/build.sh --service-worker     the browser Service Worker host into
-#                                         build-sw/ (service-worker/, hosts/core.mjs, pkg/)
+#                                         build-sw/ (service-worker/, hosts/adapter.mjs, pkg/)
 #   scripts/build.sh --service-worker --out-dir build-sw-test --features service-worker,test-routes
 #
 # What worker-build would do, minus its entry shim (a Proxy per request, which
-# cost CPU and memory per request: docs/hosts.md, "The build"):
-# cargo, then wasm-bindgen with panic recovery (the instance can be reset
-# after a wasm abort), then wasm-opt, then esbuild for the glue's snippets.
+# cost CPU and memory per request: docs/hosts.md, "The build"): cargo (nightly,
+# unwinding panics: scripts/env.sh), then wasm-bindgen, then wasm-opt, then
+# esbuild for the glue's snippets.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$TOY_ROOT"
@@ -28,19 +28,18 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 
-cargo build --quiet --release --target wasm32-unknown-unknown --features "$features"
-wasm_in="${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/release/toy_edge.wasm"
+unwind_cargo build --quiet --release --target wasm32-unknown-unknown --features "$features"
+wasm_in="${CARGO_TARGET_DIR:-target}/unwind/wasm32-unknown-unknown/release/toy_edge.wasm"
 
 if $service_worker; then
-  # The page and the Service Worker as they are, with the panic guard every
+  # The page and the Service Worker as they are, with the adapter every
   # host shares, beside wasm-bindgen's web target (an ES module with an
   # init() that loads the wasm; a module Service Worker imports it
-  # statically), with the same panic-recovery flags as below.
+  # statically).
   rm -rf "$out"; mkdir -p "$out/pkg" "$out/hosts"
   cp service-worker/index.html service-worker/page.js service-worker/sw.js "$out/"
-  cp hosts/core.mjs "$out/hosts/"
-  wasm-bindgen --target web --no-typescript \
-    --experimental-reset-state-function --force-enable-abort-handler \
+  cp hosts/adapter.mjs "$out/hosts/"
+  wasm-bindgen --target web --no-typescript --experimental-reset-state-function \
     --out-dir "$out/pkg" "$wasm_in"
   wasm-opt -O "$out/pkg/toy_edge_bg.wasm" -o "$out/pkg/toy_edge_bg.wasm" "${wasm_features[@]}"
   echo "[build] $out/pkg/toy_edge_bg.wasm: $(wc -c < "$out/pkg/toy_edge_bg.wasm") bytes, $(gzip -9c "$out/pkg/toy_edge_bg.wasm" | wc -c) gzip"
@@ -50,11 +49,11 @@ staging="$out/.staging"
 rm -rf "$staging"; mkdir -p "$staging"
 # --target web: a glue that imports no wasm and is instantiated with
 # `initSync({ module })`, so every host can hand it the module it compiled
-# (workerd from an import, the others from the file's bytes). The two flags
-# let hosts/core.mjs re-initialise the instance after a panic aborts it.
+# (workerd from an import, the others from the file's bytes). A panic
+# unwinds (src/app.rs catches it); after a trap, hosts/adapter.mjs makes a
+# fresh instance with the reset-state function the flag exports (src/trap.rs).
 wasm-bindgen --target web --out-name index --no-typescript \
-  --experimental-reset-state-function --force-enable-abort-handler \
-  --out-dir "$staging" "$wasm_in"
+  --experimental-reset-state-function --out-dir "$staging" "$wasm_in"
 # The feature set from scripts/env.sh (worker-build's own). No
 # --debuginfo: the name section is a quarter of the module; panics are still
 # logged with their message. -ocimfs=0: by default wasm-opt inlines every

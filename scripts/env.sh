@@ -15,6 +15,17 @@ export ESBUILD_BIN="$root/node_modules/.bin/esbuild"
 # nothing is emitted that workerd cannot load (scripts/build.sh).
 wasm_features=(--enable-mutable-globals --enable-sign-ext --enable-nontrapping-float-to-int
   --enable-bulk-memory --enable-multivalue --enable-reference-types --enable-exception-handling)
+# The app's wasm is built with unwinding panics, so that src/app.rs catches a
+# panic and it costs its own request only. That needs std rebuilt with
+# panic_unwind (nightly's -Zbuild-std, rust-src) and wasm exception handling;
+# the crates and every native build stay on stable (rust-toolchain.toml). Its
+# own target directory: the two toolchains would evict each other's cache.
+# Usage: unwind_cargo build|test|clippy ARGS... (after `+nightly SUBCOMMAND`).
+unwind_cargo() {
+  RUSTFLAGS="-Cpanic=unwind -Ctarget-feature=+exception-handling" \
+    CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$root/target}/unwind" \
+    cargo +nightly "$1" -Zbuild-std=std,panic_unwind "${@:2}"
+}
 # No telemetry, and no fetch of the Request.cf object (offline machines).
 export WRANGLER_SEND_METRICS=false
 export CLOUDFLARE_CF_FETCH_ENABLED=false

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the project needs, into the project where possible; each step
 # is skipped when already done, so a warm run takes about a second.
-#   scripts/setup.sh            Rust target, wasm-bindgen CLI, npm ci
+#   scripts/setup.sh            Rust target, nightly's rust-src, wasm-bindgen CLI, npm ci
 #   scripts/setup.sh --browser  ... and Debian's chromium + chromium-driver
 #   scripts/setup.sh --load     ... and Debian's hey (load generator)
 #   scripts/setup.sh --python   ... and .tools/venv with python/requirements.txt
@@ -25,6 +25,17 @@ step() { printf '[setup] %s\n' "$*"; }
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   step "adding Rust target wasm32-unknown-unknown"
   rustup target add wasm32-unknown-unknown
+fi
+
+# The app's wasm unwinds panics (scripts/env.sh, unwind_cargo): nightly with
+# std's source. The machine image has a nightly; rustup fetches one otherwise.
+if ! rustup run nightly rustc --version >/dev/null 2>&1; then
+  step "installing Rust nightly (the unwinding build of the app's wasm)"
+  rustup toolchain install nightly --profile minimal
+fi
+if ! rustup +nightly component list --installed | grep -q '^rust-src'; then
+  step "adding rust-src to nightly (-Zbuild-std)"
+  rustup +nightly component add rust-src
 fi
 
 # The CLI must be exactly the wasm-bindgen version in Cargo.lock.

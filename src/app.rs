@@ -17,12 +17,14 @@
 
 use std::time::Duration;
 
+use std::panic::AssertUnwindSafe;
+
+use futures_util::FutureExt;
 use js_sys::JsString;
 use wasm_bindgen::JsValue;
 use web_sys::{Headers, Request, Response};
 
 use crate::config::ConfigError;
-use crate::culprit;
 use crate::error::AppError;
 use crate::http::{json_headers, pathname, respond, set_header};
 use js_host_timer::SleepError;
@@ -73,16 +75,23 @@ pub fn server_timing(slept_ms: f64) -> String {
 /// Answers one request. `sleep` is the configured sleep length, or why the
 /// configuration is unusable (reported only to requests that need it).
 ///
-/// Every failure becomes a JSON error response; the `Err` case is left for a
-/// host that cannot build even that. A panic names `req` to the host's guard
-/// ([`crate::culprit`]).
+/// Every failure becomes a JSON error response, a panic in any poll of the
+/// handler too: it unwinds to here (the wasm is built with
+/// `panic = "unwind"`), costs this request its JSON 500 and nothing else:
+/// the other requests in flight are separate futures, and the instance goes
+/// on. The `Err` case is left for a host that cannot build even that.
 pub async fn handle(
     req: &Request,
     sleep: Result<Duration, ConfigError>,
 ) -> Result<Response, JsValue> {
-    match culprit::naming(req, serve(req, sleep)).await {
-        Ok(response) => Ok(response),
-        Err(error) => error.into_response(),
+    // Unwind-safe in fact: what `serve` touches dies with it (its timers are
+    // cleared by their drop during the unwinding), and what outlives it is
+    // read-only (the interned strings) or counts drops (live sleeps).
+    match AssertUnwindSafe(serve(req, sleep)).catch_unwind().await {
+        Ok(Ok(response)) => Ok(response),
+        Ok(Err(error)) => error.into_response(),
+        // The panic hook has logged the message.
+        Err(_panic) => AppError::INTERNAL.into_response(),
     }
 }
 
@@ -147,22 +156,31 @@ thread_local! {
 /// never into the release bundle.
 #[cfg(feature = "test-routes")]
 mod test_routes {
+    use std::sync::atomic::{AtomicU32, Ordering};
+
     use wasm_bindgen::JsCast;
     use web_sys::Response;
 
     use crate::error::AppError;
     use crate::http::{json_headers, respond};
 
+    static SEEN: AtomicU32 = AtomicU32::new(0);
+
     /// `/__panic` panics in the handler's first poll, `/__panic_later` in a
-    /// later one, woken by a 100 ms sleep; `/__stats` reports live sleeps
-    /// and wasm memory.
+    /// later one, woken by a 100 ms sleep; `/__trap` and `/__trap_later`
+    /// trap the instance there instead (`unreachable`, which no unwinding
+    /// catches); `/__stats` reports live sleeps, wasm memory and how many
+    /// requests this instance has seen (a fresh instance starts again at 1).
     pub(super) async fn serve(path: &str) -> Result<Option<Response>, AppError> {
+        let seen = SEEN.fetch_add(1, Ordering::Relaxed) + 1;
+        if matches!(path, "/__panic_later" | "/__trap_later") {
+            let _ = js_host_timer::sleep(std::time::Duration::from_millis(100)).await;
+        }
         match path {
-            "/__panic" => panic!("deliberate panic from the test-only /__panic route"),
-            "/__panic_later" => {
-                let _ = js_host_timer::sleep(std::time::Duration::from_millis(100)).await;
-                panic!("deliberate panic from the test-only /__panic_later route, after a sleep")
+            "/__panic" | "/__panic_later" => {
+                panic!("deliberate panic from the test-only {path} route")
             }
+            "/__trap" | "/__trap_later" => trap(),
             "/__stats" => {
                 let memory: js_sys::WebAssembly::Memory = wasm_bindgen::memory().unchecked_into();
                 let bytes = memory
@@ -170,7 +188,7 @@ mod test_routes {
                     .unchecked_into::<js_sys::ArrayBuffer>()
                     .byte_length();
                 let body = format!(
-                    r#"{{"live_sleeps":{},"wasm_memory_bytes":{bytes}}}"#,
+                    r#"{{"live_sleeps":{},"wasm_memory_bytes":{bytes},"requests":{seen}}}"#,
                     js_host_timer::live_sleeps()
                 );
                 Ok(Some(respond(
@@ -181,6 +199,16 @@ mod test_routes {
             }
             _ => Ok(None),
         }
+    }
+
+    #[cfg(target_arch = "wasm32")]
+    fn trap() -> ! {
+        core::arch::wasm32::unreachable()
+    }
+
+    #[cfg(not(target_arch = "wasm32"))]
+    fn trap() -> ! {
+        std::process::abort()
     }
 }
 

@@ -11,6 +11,9 @@ use web_sys::{Headers, Response};
 
 use crate::http::{ALLOW, json_headers, respond};
 
+/// `Retry-After` of a 503, in seconds.
+pub const RETRY_AFTER_SECONDS: &str = "1";
+
 /// A request that cannot get `{"result":1}`, with the status it gets instead.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AppError {
@@ -53,10 +56,19 @@ impl AppError {
         status: 500,
         message: "internal error: the host timer failed",
     };
-    /// Anything else that went wrong while building a response.
+    /// Anything else that went wrong while building a response, and a
+    /// panic in the handler (caught in [`crate::app::handle`]; its message
+    /// goes to the log).
     pub const INTERNAL: Self = Self {
         status: 500,
         message: "internal error",
+    };
+    /// The wasm instance trapped while the request was in flight
+    /// ([`crate::trap`]): it cannot be resumed, and a retry is served by a
+    /// fresh instance.
+    pub const INSTANCE_FAILED: Self = Self {
+        status: 503,
+        message: "service unavailable: the handler failed while the request was in flight, retry",
     };
 
     /// The JSON body for this error.
@@ -67,11 +79,14 @@ impl AppError {
         )
     }
 
-    /// The header set every error response carries; 405 also gets `Allow`.
+    /// The header set every error response carries; 405 also gets `Allow`,
+    /// 503 `Retry-After` (RFC 9110, 10.2.3: the retry is served at once).
     fn headers(&self) -> Result<Headers, JsValue> {
         let headers = json_headers()?;
-        if self.status == 405 {
-            headers.set("Allow", ALLOW)?;
+        match self.status {
+            405 => headers.set("Allow", ALLOW)?,
+            503 => headers.set("Retry-After", RETRY_AFTER_SECONDS)?,
+            _ => {}
         }
         Ok(headers)
     }
@@ -108,7 +123,9 @@ mod tests {
     use super::*;
     use crate::config::MAX_SLEEP_MS;
 
-    const ALL: [AppError; 6] = [
+    const ALL: [AppError; 8] = [
+        AppError::BAD_REQUEST,
+        AppError::INSTANCE_FAILED,
         AppError::NOT_FOUND,
         AppError::CLIENT_GONE,
         AppError::METHOD_NOT_ALLOWED,

@@ -32,7 +32,9 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> worker::Result<Response>
 }
 
 /// The host would not build even the JSON error response: `null` instead,
-/// which hosts/core.mjs answers with the same JSON 500 built in JavaScript.
+/// which no host takes for a response, so the host answers with its own
+/// 500. No JavaScript copy of the error body exists to fall back on: the
+/// contract lives here.
 #[cold]
 #[inline(never)]
 fn unanswerable(error: &JsValue) -> Response {

@@ -2,10 +2,10 @@
 //! and answers `{"result":1}`.
 //!
 //! The crate is three layers with one-way arrows, called by each runtime's
-//! entry in `hosts/` (JavaScript, around one shared panic guard):
+//! entry in `hosts/` (JavaScript adapters that instantiate the wasm):
 //!
 //! ```text
-//! hosts/*.mjs: one entry per runtime, hosts/core.mjs's guard
+//! hosts/*.mjs: one entry per runtime, hosts/adapter.mjs
 //!    |
 //!    v
 //! glue (src/glue.rs)  ->  app (src/app.rs)  ->  js-host-timer (crates/)
@@ -18,8 +18,10 @@
 //!                         one JSON shape
 //! ```
 //!
-//! `app` also goes through `culprit` (src/culprit.rs), which tells the
-//! hosts' panic guard which request a panic came from.
+//! A panic unwinds to `app::handle`, which answers its request with the
+//! JSON 500; a trap, which nothing can catch, is answered by `trap`
+//! (src/trap.rs): the requests in flight get a JSON 503 from the fresh
+//! instance.
 //!
 //! Nothing here owns an event loop or spawns a thread. The host (workerd,
 //! Deno, Bun, Node or a browser) runs its single-threaded loop; the timer's
@@ -35,9 +37,9 @@
 
 pub mod app;
 pub mod config;
-pub mod culprit;
 pub mod error;
 pub mod http;
+pub mod trap;
 
 #[cfg(feature = "entry")]
 mod glue;

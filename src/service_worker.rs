@@ -1,6 +1,6 @@
 //! Host glue for a browser Service Worker: what `service-worker/sw.js` calls
-//! from its `fetch` event, through the same panic guard as every runtime
-//! (`hosts/core.mjs`). Compiled only with the `service-worker` feature and
+//! from its `fetch` event, through the same adapter as every runtime
+//! (`hosts/adapter.mjs`). Compiled only with the `service-worker` feature and
 //! built with wasm-bindgen's web target (`scripts/build.sh
 //! --service-worker`).
 //!

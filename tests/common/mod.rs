@@ -724,6 +724,14 @@ pub fn stats(server: &Server) -> (u64, u64) {
     (field("live_sleeps"), field("wasm_memory_bytes"))
 }
 
+/// How many requests the test worker's current wasm instance has seen, this
+/// one included: it starts again at 1 on a fresh instance.
+pub fn requests_seen(server: &Server) -> u64 {
+    json(&get(&server.url("/__stats")))["requests"]
+        .as_u64()
+        .unwrap_or_else(|| panic!("no requests in /__stats"))
+}
+
 /// Polls `/__stats` every 10 ms until `done(live_sleeps)` or `within` has
 /// passed; returns how long it took, or `None` on a timeout.
 pub fn wait_for_live(

@@ -1,7 +1,7 @@
 //! The suite every runtime that serves the one build must pass (workerd,
 //! Deno, Bun, Node): the `/toy` contract, configuration errors, overlapping
-//! sleeps, client resets and a clean close, panics with requests in flight,
-//! the hostile corpus, and stopping. Each runtime's test file
+//! sleeps, client resets and a clean close, panics and traps with requests
+//! in flight, the hostile corpus, and stopping. Each runtime's test file
 //! (tests/workerd.rs, deno.rs, bun.rs, node_http.rs) instantiates it with
 //! [`runtime_suite!`]; where runtimes differ, the difference is pinned here,
 //! per runtime, with why.
@@ -57,29 +57,31 @@ macro_rules! runtime_suite {
             runtimes::a_panic_becomes_a_json_500($runtime);
         }
         #[test]
-        fn a_panic_costs_one_request_and_the_bystanders_are_replayed_toward_their_deadline() {
-            runtimes::a_panic_costs_one_request($runtime);
+        fn a_panic_costs_its_own_request_only_and_the_instance_goes_on() {
+            runtimes::a_panic_costs_one_request($runtime, "/__panic");
         }
         #[test]
-        fn a_panic_after_a_sleep_is_answered_at_once_too() {
-            runtimes::a_panic_after_a_sleep($runtime);
+        fn a_panic_after_a_sleep_costs_its_own_request_only_too() {
+            runtimes::a_panic_costs_one_request($runtime, "/__panic_later");
         }
         #[test]
-        fn a_second_panic_before_the_deadline_still_replays_each_bystander_once() {
-            runtimes::a_second_panic_before_the_deadline($runtime);
+        fn a_trap_answers_every_request_in_flight_503_and_a_fresh_instance_serves_the_next() {
+            runtimes::a_trap_answers_every_request_in_flight($runtime, "/__trap");
         }
         #[test]
-        fn a_client_that_reset_is_not_replayed() {
-            runtimes::a_client_that_reset_is_not_replayed($runtime);
+        fn a_trap_after_a_sleep_is_answered_the_same_way() {
+            runtimes::a_trap_answers_every_request_in_flight($runtime, "/__trap_later");
         }
         #[test]
         fn hostile_requests_get_exact_statuses_and_the_server_survives() {
             runtimes::hostile::requests_get_exact_statuses($runtime);
         }
         #[test]
-        fn the_release_build_has_no_panic_route() {
+        fn the_release_build_has_no_test_routes() {
             let server = common::Server::on($runtime, "build", runtimes::SHORT);
-            assert_eq!(common::get(&server.url("/__panic")).status, 404);
+            for path in ["/__panic", "/__trap", "/__stats"] {
+                assert_eq!(common::get(&server.url(path)).status, 404, "{path}");
+            }
         }
     };
 }
@@ -237,7 +239,6 @@ pub fn a_panic_becomes_a_json_500(runtime: Runtime) {
         let reply = get(&server.url("/__panic"));
         assert_eq!(reply.status, 500, "round {round}: {reply:?}");
         assert_eq!(reply.header("content-type"), Some("application/json"));
-        // hosts/core.mjs answers with the same body as the Rust error type.
         assert_eq!(reply.body, AppError::INTERNAL.body());
         let next = get(&server.url("/toy"));
         assert_eq!(
@@ -282,12 +283,6 @@ fn timing_ms(reply: &Reply) -> f64 {
         .unwrap_or_else(|| panic!("no Server-Timing dur: {reply:?}"))
 }
 
-fn replay_line(replayed: usize) -> String {
-    format!(
-        "{replayed} requests in flight to be replayed on a fresh instance at their deadline, 1 answered"
-    )
-}
-
 /// The log has no sign of a request answered from the wrong context or an
 /// exception nobody caught.
 fn assert_clean_log(log: &str) {
@@ -299,150 +294,112 @@ fn assert_clean_log(log: &str) {
     );
 }
 
-pub fn a_panic_costs_one_request(runtime: Runtime) {
+/// 190 GET and 10 HEAD asleep for a second, then a request that panics
+/// (`/__panic` in its first poll, `/__panic_later` in a poll woken by its
+/// own timer). The panic unwinds inside the wasm: its request gets the JSON
+/// 500 at once, the others go on untouched and are answered at their own
+/// deadline, and the instance is the same one throughout.
+pub fn a_panic_costs_one_request(runtime: Runtime, route: &str) {
     let server = Server::on(runtime, "build-test", &[("TOY_SLEEP_MS", "1000")]);
     let want = AppError::INTERNAL.body();
     let mut methods = vec!["GET"; 190];
     methods.extend(["HEAD"; 10]);
-    let (panic, panicked_at, replies) = std::thread::scope(|scope| {
+    let (panic, seen_before, replies) = std::thread::scope(|scope| {
         let handles = in_flight(scope, &server, &methods);
         let sleeping = common::wait_for_live(&server, Duration::from_secs(5), |live| live == 200);
         assert!(sleeping.is_some(), "the 200 requests never all slept");
-        // Well into their sleep: a replay from scratch would end ~1 s late.
-        std::thread::sleep(Duration::from_millis(500));
-        let panicked_at = Instant::now();
-        let panic = get(&server.url("/__panic"));
+        let seen_before = common::requests_seen(&server);
+        let panic = get(&server.url(route));
         let replies: Vec<_> = handles
             .into_iter()
             .map(|h| h.join().expect("client"))
             .collect();
-        (panic, panicked_at, replies)
+        (panic, seen_before, replies)
     });
-    // The request that panicked: the JSON 500, at once.
     assert_eq!((panic.status, panic.body.as_str()), (500, want.as_str()));
+    assert_eq!(panic.header("content-type"), Some("application/json"));
     assert!(panic.elapsed < Duration::from_secs(1), "{panic:?}");
     for (i, (reply, sent, done)) in replies.iter().enumerate() {
         let head = methods[i] == "HEAD";
         assert_eq!(reply.status, 200, "request {i}: {reply:?}");
         assert_eq!(reply.body, if head { "" } else { RESULT }, "request {i}");
         assert_eq!(reply.header("content-length"), Some("12"), "request {i}");
-        // Toward the original deadline: not before it, nor 1.5 s after.
+        // At their own deadline, and slept once: a request handled again
+        // after the panic would report a shorter sleep or end later.
         let took = done.duration_since(*sent);
         assert!(
-            took >= Duration::from_millis(950),
+            (Duration::from_millis(950)..Duration::from_millis(2500)).contains(&took),
             "request {i} answered after {took:?}"
         );
-        assert!(
-            took < Duration::from_millis(2500),
-            "request {i} answered after {took:?}"
-        );
-        // A replay that slept its whole second again would end >= 1 s after
-        // the panic; each request had slept >= 500 ms of it before.
-        let after_panic = done.saturating_duration_since(panicked_at);
-        assert!(
-            after_panic < Duration::from_millis(900),
-            "request {i} answered {after_panic:?} after the panic: not resumed toward its deadline"
-        );
-        // Server-Timing reports the whole wait, not the replay's part.
-        assert!(timing_ms(reply) >= 950.0, "request {i}: {reply:?}");
+        assert!(timing_ms(reply) >= 995.0, "request {i}: {reply:?}");
     }
+    // The same instance: it has counted every request since before the
+    // panic (a fresh one would start again at 1).
+    let seen_after = common::requests_seen(&server);
+    assert!(
+        seen_after >= seen_before + 2,
+        "requests seen {seen_before} before the panic, {seen_after} after: the instance was replaced"
+    );
     let log = server.log();
-    assert!(log.contains(&replay_line(200)), "{log}");
+    assert!(log.contains("deliberate panic"), "{log}");
+    assert!(!log.contains("trapped"), "{log}");
     assert_clean_log(&log);
-    // Nothing kept: every replayed sleep is gone.
     assert_eq!(common::stats(&server).0, 0);
 }
 
-/// `/__panic_later` panics in a poll woken by its own timer, not in its
-/// call of the handler: only the Rust side (src/culprit.rs) can name it
-/// there; unnamed, it would wait for a wake-up that never comes.
-pub fn a_panic_after_a_sleep(runtime: Runtime) {
-    let server = Server::on(runtime, "build-test", &[("TOY_SLEEP_MS", "1000")]);
-    let (panic, replies) = std::thread::scope(|scope| {
-        let handles = in_flight(scope, &server, &["GET"; 20]);
-        let sleeping = common::wait_for_live(&server, Duration::from_secs(5), |live| live == 20);
-        assert!(sleeping.is_some(), "the 20 requests never all slept");
-        let panic = get(&server.url("/__panic_later"));
+/// 50 GET asleep for three seconds, then a request that traps the instance
+/// (`/__trap` in its first poll, `/__trap_later` after a 100 ms sleep).
+/// Nothing can resume them: every one, the culprit too, gets the JSON 503
+/// with `Retry-After` at once, long before its deadline; the next request is
+/// served by a fresh instance; and when the dead instance's timers come due
+/// later, nothing hangs and the process lives on.
+pub fn a_trap_answers_every_request_in_flight(runtime: Runtime, route: &str) {
+    let sleep = Duration::from_millis(3000);
+    let server = Server::on(runtime, "build-test", &[("TOY_SLEEP_MS", "3000")]);
+    let want = AppError::INSTANCE_FAILED.body();
+    let (trap, trapped_at, replies) = std::thread::scope(|scope| {
+        let handles = in_flight(scope, &server, &["GET"; 50]);
+        let sleeping = common::wait_for_live(&server, Duration::from_secs(5), |live| live == 50);
+        assert!(sleeping.is_some(), "the 50 requests never all slept");
+        let trapped_at = Instant::now();
+        let trap = get(&server.url(route));
         let replies: Vec<_> = handles
             .into_iter()
-            .map(|h| h.join().expect("client").0)
-            .collect();
-        (panic, replies)
-    });
-    assert_eq!(
-        (panic.status, panic.body.as_str()),
-        (500, AppError::INTERNAL.body().as_str())
-    );
-    assert!(panic.elapsed < Duration::from_secs(1), "{panic:?}");
-    for (i, reply) in replies.iter().enumerate() {
-        assert_eq!(
-            (reply.status, reply.body.as_str()),
-            (200, RESULT),
-            "request {i}"
-        );
-    }
-    let log = server.log();
-    assert!(log.contains(&replay_line(20)), "{log}");
-    assert_clean_log(&log);
-    assert_eq!(common::stats(&server).0, 0);
-}
-
-pub fn a_second_panic_before_the_deadline(runtime: Runtime) {
-    let server = Server::on(runtime, "build-test", &[("TOY_SLEEP_MS", "3000")]);
-    let replies = std::thread::scope(|scope| {
-        let handles = in_flight(scope, &server, &["GET"; 20]);
-        let sleeping = common::wait_for_live(&server, Duration::from_secs(5), |live| live == 20);
-        assert!(sleeping.is_some(), "the 20 requests never all slept");
-        assert_eq!(get(&server.url("/__panic")).status, 500);
-        std::thread::sleep(Duration::from_millis(300));
-        assert_eq!(get(&server.url("/__panic")).status, 500);
-        handles
-            .into_iter()
             .map(|h| h.join().expect("client"))
-            .collect::<Vec<_>>()
+            .collect();
+        (trap, trapped_at, replies)
     });
-    for (i, (reply, sent, done)) in replies.iter().enumerate() {
+    for (i, reply) in std::iter::once(&trap)
+        .chain(replies.iter().map(|(reply, _, _)| reply))
+        .enumerate()
+    {
         assert_eq!(
             (reply.status, reply.body.as_str()),
-            (200, RESULT),
-            "request {i}"
+            (503, want.as_str()),
+            "reply {i}: {reply:?}"
         );
-        let took = done.duration_since(*sent);
-        assert!(took >= Duration::from_millis(2950), "request {i}: {took:?}");
-        assert!(took < Duration::from_millis(4500), "request {i}: {took:?}");
+        assert_eq!(reply.header("content-type"), Some("application/json"));
+        assert_eq!(reply.header("retry-after"), Some("1"), "reply {i}");
     }
-    let log = server.log();
-    assert!(log.contains(&replay_line(20)), "{log}");
-    // The second panic found none of them in flight on its instance.
-    assert!(log.contains(&replay_line(0)), "{log}");
-    assert_clean_log(&log);
-    assert_eq!(common::stats(&server).0, 0);
-}
-
-pub fn a_client_that_reset_is_not_replayed(runtime: Runtime) {
-    let server = Server::on(runtime, "build-test", &[("TOY_SLEEP_MS", "3000")]);
-    let replies = std::thread::scope(|scope| {
-        let staying = in_flight(scope, &server, &["GET"; 5]);
-        let leaving = common::open_requests(&server, 5);
-        let sleeping = common::wait_for_live(&server, Duration::from_secs(5), |live| live == 10);
-        assert!(sleeping.is_some(), "the 10 requests never all slept");
-        common::reset(leaving);
-        // The reset clients' sleeps end at once; the five still there wait
-        // for their deadline and are replayed then.
-        let settled = common::wait_for_live(&server, Duration::from_secs(2), |live| live == 5);
-        assert!(settled.is_some(), "the reset clients' sleeps did not end");
-        assert_eq!(get(&server.url("/__panic")).status, 500);
-        staying
-            .into_iter()
-            .map(|h| h.join().expect("client").0)
-            .collect::<Vec<_>>()
-    });
-    for reply in &replies {
-        assert_eq!((reply.status, reply.body.as_str()), (200, RESULT));
+    for (i, (_, _, done)) in replies.iter().enumerate() {
+        let after = done.saturating_duration_since(trapped_at);
+        assert!(
+            after < Duration::from_secs(1),
+            "request {i} answered {after:?} after the trap"
+        );
     }
+    // A fresh instance: it has seen only this request.
+    assert_eq!(common::requests_seen(&server), 1);
+    // The dead instance's timers come due; the server is still there, and
+    // serves in full.
+    std::thread::sleep(sleep);
+    let next = get(&server.url("/toy"));
+    assert_eq!((next.status, next.body.as_str()), (200, RESULT), "{next:?}");
     let log = server.log();
-    assert!(log.contains(&replay_line(5)), "{log}");
-    assert_eq!(common::stats(&server).0, 0);
+    assert!(
+        log.contains("toy-edge: the wasm instance trapped; 51 requests in flight answered 503"),
+        "{log}"
+    );
 }
 
 /// Ctrl-C (SIGINT) or SIGTERM (`make serve`): a request in flight is still

@@ -1,8 +1,7 @@
 // Test worker (tests/workerd.rs): the release worker on a host that refuses
 // to construct the next N `Response`s of a request, N from its `?refuse=N`
 // (the router ignores the query string). With N = 2 the Rust handler can
-// build neither its answer nor its JSON error; hosts/core.mjs must still
-// answer with the JSON 500, from JavaScript.
+// build neither its answer nor its JSON error, and workerd answers.
 import worker from "../../hosts/workerd.mjs";
 
 const HostResponse = globalThis.Response;

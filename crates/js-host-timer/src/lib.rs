@@ -65,6 +65,7 @@
 #![deny(missing_docs)]
 
 use std::future::Future;
+use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll};
@@ -192,8 +193,15 @@ impl Leg {
         let delay = millis.min(LONGEST_LEG_MS) as f64;
         let mut armed = Err(JsValue::UNDEFINED);
         // The executor runs synchronously: `armed` is set before `new` returns.
-        let promise = Promise::new(&mut |resolve, _reject| {
-            armed = set_timeout(&resolve, delay).map(|timer| (timer, resolve));
+        // Under `panic = "unwind"` wasm-bindgen wants closures handed to
+        // JavaScript to be `UnwindSafe`, which a captured `&mut` is not. The
+        // assertion holds: the executor neither panics nor leaves `armed`
+        // half-written (it is one assignment). The whole wrapper is captured
+        // (through `DerefMut`), not its field, or the closure would capture
+        // the bare `&mut` again.
+        let mut slot = AssertUnwindSafe(&mut armed);
+        let promise = Promise::new(&mut move |resolve, _reject| {
+            **slot = set_timeout(&resolve, delay).map(|timer| (timer, resolve));
         });
         let (timer, resolve) = armed.map_err(SleepError::Host)?;
         if let Some(signal) = signal {
