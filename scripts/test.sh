@@ -14,7 +14,7 @@ hosts=("$@")
 started=$SECONDS
 
 scripts/setup.sh --browser --load --python || { echo "test: set-up failed" >&2; exit 1; }
-echo "[test] building the release worker (build/), the test worker with /__panic (build-test/) and the Service Worker page, without and with /__panic (build-sw/, build-sw-test/)"
+echo "[test] building the release worker (build/), the test worker with the test-only routes (build-test/) and the Service Worker page, without and with them (build-sw/, build-sw-test/)"
 scripts/build.sh || exit 1
 scripts/build.sh --out-dir build-test --features entry,test-routes || exit 1
 scripts/build.sh --service-worker || exit 1
@@ -23,6 +23,18 @@ scripts/build.sh --service-worker --out-dir build-sw-test --features service-wor
 export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER="$TOY_ROOT/.tools/bin/wasm-bindgen-test-runner"
 export CHROMEDRIVER="${CHROMEDRIVER:-$(command -v chromedriver)}"
 wasm=(--target wasm32-unknown-unknown)
+
+# The wasm-bindgen-test suites of the app and js-host-timer in Node or in
+# Chromium, twice: the stable build (panic=abort, what a user of the crate
+# gets by default) and the unwinding build the app ships (scripts/env.sh),
+# with the test-only routes.
+wasm_suites() {
+  local a b
+  cargo test --no-fail-fast "${wasm[@]}" -p toy-edge -p js-host-timer --test "$1" --test "$2"; a=$?
+  unwind_cargo test --no-fail-fast "${wasm[@]}" -p toy-edge -p js-host-timer \
+    --features toy-edge/test-routes --test "$1" --test "$2"; b=$?
+  return $((a | b))
+}
 
 summary=() binaries=() total_passed=0 total_failed=0 total_ignored=0 broken=0
 
@@ -69,14 +81,12 @@ for host in "${hosts[@]}"; do
     bun)      run_host "bun" cargo test --test bun ;;
     node-http) run_host "node-http" cargo test --test node_http ;;
     wrangler) run_host "wrangler" cargo test --test wrangler_dev ;;
-    node)     run_host "node" cargo test --no-fail-fast "${wasm[@]}" -p toy-edge -p js-host-timer \
-                --test node --test timer_in_node ;;
+    node)     run_host "node" wasm_suites node timer_in_node ;;
     browser)
       # Chromium leaves directories in TMPDIR when its driver ends it: give
       # it one of its own and remove that.
       tmp=$(mktemp -d "${TMPDIR:-/tmp}/toy-chromium.XXXXXX")
-      TMPDIR=$tmp run_host "chromium" cargo test --no-fail-fast "${wasm[@]}" -p toy-edge -p js-host-timer \
-        --test browser --test timer_in_browser
+      TMPDIR=$tmp run_host "chromium" wasm_suites browser timer_in_browser
       rm -rf "$tmp" ;;
     sw)       run_host "service-worker" cargo test --test service_worker ;;
     dryrun)   run_host "deploy" cargo test --test deploy_dry_run ;;

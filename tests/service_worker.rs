@@ -133,7 +133,7 @@ fn built() -> PathBuf {
     root().join("build-sw")
 }
 
-/// The same with the test-only routes, `/__panic` among them
+/// The same with the test-only routes, `/__panic` and `/__trap` among them
 /// (`scripts/build.sh --service-worker --out-dir build-sw-test --features
 /// service-worker,test-routes`).
 fn built_with_test_routes() -> PathBuf {
@@ -408,25 +408,22 @@ async fn a_wasm_that_does_not_load_is_said_on_the_page() {
 }
 
 /// In the page: sends the given `methods` to /toy at once, waits until the
-/// worker has them all sleeping, waits `wait_ms` more, then fetches
-/// `panic_path` once per entry of `panics` (ms to wait before each). Returns
-/// how many slept, each panic's and each request's answer, and the live
-/// sleeps once every answer is in. Times are ms since the requests were sent.
-async fn panic_among(
-    browser: &Browser,
-    methods: &[&str],
-    wait_ms: u64,
-    panic_path: &str,
-    panics: &[u64],
-) -> Value {
+/// worker has them all sleeping, then fetches `culprit` (a route that panics
+/// or traps). Returns how many slept, the culprit's answer and each
+/// request's, the live sleeps once every answer is in, and the requests the
+/// instance had seen before the culprit and after every answer
+/// (`/__stats`). Times are ms since the requests were sent.
+async fn culprit_among(browser: &Browser, methods: &[&str], culprit: &str) -> Value {
     let script = format!(
-        "const methods = {methods:?}; const panics = {panics:?};
+        "const methods = {methods:?};
          const wait = (ms) => new Promise((r) => setTimeout(r, ms));
          const t0 = performance.now();
          const one = (method, path) => fetch(path, {{ method, cache: 'no-store' }}).then(
            async (r) => ({{ status: r.status, body: await r.text(), timing: r.headers.get('Server-Timing'),
-                            type: r.headers.get('Content-Type'), end: performance.now() - t0 }}),
+                            type: r.headers.get('Content-Type'), retry: r.headers.get('Retry-After'),
+                            end: performance.now() - t0 }}),
            (e) => ({{ status: 0, body: String(e), end: performance.now() - t0 }}));
+         const seen = async () => (await (await fetch('/__stats', {{ cache: 'no-store' }})).json()).requests;
          const flights = methods.map((m) => one(m, '/toy'));
          let sleeping = 0;
          while (performance.now() - t0 < 5000) {{
@@ -434,16 +431,13 @@ async fn panic_among(
            if (sleeping === methods.length) break;
            await wait(20);
          }}
-         await wait({wait_ms});
-         const panicked = [];
-         for (const before of panics) {{
-           await wait(before);
-           const at = performance.now() - t0;
-           panicked.push({{ at, ...(await one('GET', {panic_path:?})) }});
-         }}
+         const before = await seen();
+         const at = performance.now() - t0;
+         const culprit = {{ at, ...(await one('GET', {culprit:?})) }};
          const replies = await Promise.all(flights);
+         const after = await seen();
          const live = (await window.swStats()).liveSleeps;
-         return {{ sleeping, panicked, replies, live }};"
+         return {{ sleeping, culprit, replies, live, before, after }};"
     );
     browser.js(&script).await
 }
@@ -464,106 +458,90 @@ fn timing_ms(reply: &Value) -> f64 {
 
 const ERROR_500: &str = r#"{"error":{"status":500,"message":"internal error"}}"#;
 
-/// Each panic of `seen` got the JSON 500, within 1 s.
-fn assert_panics_answered(seen: &Value) {
-    for panic in seen["panicked"].as_array().expect("panics") {
-        assert_eq!(panic["status"], 500, "{panic}");
-        assert_eq!(panic["body"], ERROR_500, "{panic}");
-        assert_eq!(panic["type"], "application/json", "{panic}");
-        assert!(ms(&panic["end"]) - ms(&panic["at"]) < 1000.0, "{panic}");
-    }
-}
-
-/// Each request of `seen` (sent with `methods`) got its normal 200; returns
-/// the replies.
-fn assert_all_answered<'v>(seen: &'v Value, methods: &[&str]) -> &'v [Value] {
-    let replies = seen["replies"].as_array().expect("replies");
-    assert_eq!(replies.len(), methods.len());
-    for (i, reply) in replies.iter().enumerate() {
-        let body = if methods[i] == "HEAD" {
-            ""
-        } else {
-            r#"{"result":1}"#
-        };
-        assert_eq!(reply["status"], 200, "request {i}: {reply}");
-        assert_eq!(reply["body"], body, "request {i}: {reply}");
-    }
-    replies
-}
-
-/// The guard of every host (hosts/core.mjs) in the browser: the request that
-/// panicked gets the JSON 500 at once, and the 200 sleeping in the same
-/// instance are replayed on a fresh one toward their original deadline.
-#[tokio::test]
-async fn a_panic_costs_one_request_and_the_bystanders_are_replayed_toward_their_deadline() {
+/// The panic unwinds inside the wasm, in the browser as on every server:
+/// the request that panicked gets the JSON 500 at once, the 200 sleeping
+/// beside it are answered at their own deadline, having slept once, and the
+/// instance is the same one throughout.
+async fn a_panic_costs_its_own_request_only(culprit: &str) {
     let browser = Browser::open(&built_with_test_routes(), "/?sleep_ms=1000").await;
     browser.ready().await;
     let mut methods = vec!["GET"; 190];
     methods.extend(["HEAD"; 10]);
-    let seen = panic_among(&browser, &methods, 500, "/__panic", &[0]).await;
+    let seen = culprit_among(&browser, &methods, culprit).await;
     assert_eq!(seen["sleeping"], 200, "the 200 requests never all slept");
-    assert_panics_answered(&seen);
-    let panicked_at = ms(&seen["panicked"][0]["at"]);
-    for (i, reply) in assert_all_answered(&seen, &methods).iter().enumerate() {
-        // Toward the original deadline: not before it, nor 1.5 s after.
+    let panic = &seen["culprit"];
+    assert_eq!(panic["status"], 500, "{panic}");
+    assert_eq!(panic["body"], ERROR_500, "{panic}");
+    assert_eq!(panic["type"], "application/json", "{panic}");
+    assert!(ms(&panic["end"]) - ms(&panic["at"]) < 1000.0, "{panic}");
+    let replies = seen["replies"].as_array().expect("replies");
+    assert_eq!(replies.len(), methods.len());
+    for (i, reply) in replies.iter().enumerate() {
+        let body = if methods[i] == "HEAD" { "" } else { r#"{"result":1}"# };
+        assert_eq!(reply["status"], 200, "request {i}: {reply}");
+        assert_eq!(reply["body"], body, "request {i}: {reply}");
         let took = ms(&reply["end"]);
         assert!((950.0..2500.0).contains(&took), "request {i}: {took} ms");
-        // A replay that slept its whole second again would end >= 1 s after
-        // the panic; each request had slept >= 500 ms of it before.
-        let after_panic = took - panicked_at;
-        assert!(
-            after_panic < 900.0,
-            "request {i} answered {after_panic} ms after the panic: not resumed toward its deadline"
-        );
-        // Server-Timing reports the whole wait, not the replay's part.
-        assert!(timing_ms(reply) >= 950.0, "request {i}: {reply}");
+        assert!(timing_ms(reply) >= 995.0, "request {i}: {reply}");
     }
-    // Nothing kept: every replayed sleep is gone.
     assert_eq!(seen["live"], 0, "{}", seen["live"]);
-    // And the fresh instance serves on.
+    // A fresh instance would have started counting again.
+    assert!(
+        ms(&seen["after"]) >= ms(&seen["before"]) + 2.0,
+        "requests seen before and after: {} {}",
+        seen["before"],
+        seen["after"]
+    );
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn a_panic_costs_its_own_request_only_and_the_instance_goes_on() {
+    a_panic_costs_its_own_request_only("/__panic").await;
+}
+
+/// `/__panic_later` panics in a poll woken by its own timer.
+#[tokio::test]
+async fn a_panic_after_a_sleep_costs_its_own_request_only_too() {
+    a_panic_costs_its_own_request_only("/__panic_later").await;
+}
+
+/// A trap kills the instance: the 50 requests asleep in it and the culprit
+/// get the JSON 503 with Retry-After at once, long before their 3 s
+/// deadline; a fresh instance serves the next request, and the worker
+/// serves on after the dead instance's timers came due.
+#[tokio::test]
+async fn a_trap_answers_every_request_in_flight_503_and_a_fresh_instance_serves_the_next() {
+    let browser = Browser::open(&built_with_test_routes(), "/?sleep_ms=3000").await;
+    browser.ready().await;
+    let seen = culprit_among(&browser, &["GET"; 50], "/__trap_later").await;
+    assert_eq!(seen["sleeping"], 50, "the 50 requests never all slept");
+    let trapped_at = ms(&seen["culprit"]["at"]);
+    let replies = seen["replies"].as_array().expect("replies");
+    for (i, reply) in std::iter::once(&seen["culprit"]).chain(replies).enumerate() {
+        assert_eq!(reply["status"], 503, "reply {i}: {reply}");
+        assert_eq!(reply["type"], "application/json", "reply {i}: {reply}");
+        assert_eq!(reply["retry"], "1", "reply {i}: {reply}");
+        let after = ms(&reply["end"]) - trapped_at;
+        assert!(after < 1000.0, "reply {i} came {after} ms after the trap");
+    }
+    // The fresh instance had seen only that /__stats.
+    assert_eq!(seen["after"], 1, "{seen}");
+    tokio::time::sleep(std::time::Duration::from_millis(3000)).await;
     let next = browser.fetch("GET", "/toy").await;
     assert_eq!((next.status, next.body.as_str()), (200, r#"{"result":1}"#));
     browser.close().await;
 }
 
 #[tokio::test]
-async fn a_second_panic_before_the_deadline_still_replays_each_bystander_once() {
-    let browser = Browser::open(&built_with_test_routes(), "/?sleep_ms=3000").await;
-    browser.ready().await;
-    let methods = ["GET"; 20];
-    let seen = panic_among(&browser, &methods, 0, "/__panic", &[0, 300]).await;
-    assert_eq!(seen["sleeping"], 20, "the 20 requests never all slept");
-    assert_panics_answered(&seen);
-    for (i, reply) in assert_all_answered(&seen, &methods).iter().enumerate() {
-        let took = ms(&reply["end"]);
-        assert!((2950.0..4500.0).contains(&took), "request {i}: {took} ms");
-    }
-    assert_eq!(seen["live"], 0);
-    browser.close().await;
-}
-
-/// `/__panic_later` panics in a poll woken by its own timer: a browser has
-/// no AsyncLocalStorage, and only the Rust side (src/culprit.rs) names it.
-#[tokio::test]
-async fn a_panic_after_a_sleep_is_answered_at_once_too() {
-    let browser = Browser::open(&built_with_test_routes(), "/?sleep_ms=1000").await;
-    browser.ready().await;
-    let methods = ["GET"; 20];
-    let seen = panic_among(&browser, &methods, 0, "/__panic_later", &[0]).await;
-    assert_eq!(seen["sleeping"], 20, "the 20 requests never all slept");
-    assert_panics_answered(&seen);
-    assert_all_answered(&seen, &methods);
-    assert_eq!(seen["live"], 0);
-    browser.close().await;
-}
-
-#[tokio::test]
-async fn the_release_build_has_no_panic_route() {
+async fn the_release_build_has_no_test_routes() {
     let browser = Browser::open(&built(), "/").await;
     browser.ready().await;
-    // Not the handler's: sw.js leaves /__panic to the static server.
-    let got = browser.fetch("GET", "/__panic").await;
-    assert_eq!(got.status, 404, "{got:?}");
-    assert!(got.body.contains("<html"), "{got:?}");
+    // Not the handler's: sw.js leaves /__* to the static server.
+    for path in ["/__panic", "/__trap"] {
+        let got = browser.fetch("GET", path).await;
+        assert_eq!(got.status, 404, "{path}: {got:?}");
+        assert!(got.body.contains("<html"), "{path}: {got:?}");
+    }
     browser.close().await;
 }

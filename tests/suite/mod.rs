@@ -192,3 +192,26 @@ async fn client_going_away_stops_the_sleep_and_clears_its_timer() {
     // Its timer was cleared with it (the crate's own tests spy on that).
     assert_eq!(js_host_timer::live_sleeps(), 0);
 }
+
+/// The unwinding build with the test-only routes (`make test` runs this suite
+/// so too): a panic in the handler, in its first poll or a later one, is
+/// caught in Rust and becomes the JSON 500, while a request sleeping beside
+/// it is answered in full. Under `panic = "abort"` the same panic would end
+/// the instance and this test with it.
+#[cfg(all(panic = "unwind", feature = "test-routes"))]
+#[wasm_bindgen_test]
+async fn a_panic_becomes_the_json_500_and_costs_no_other_request() {
+    let internal = toy_edge::error::AppError::INTERNAL.body();
+    for path in ["/__panic", "/__panic_later"] {
+        let bystander = call("GET", "/toy", Ok(ms(300)));
+        let culprit = call("GET", path, Ok(ms(300)));
+        let ((response, body), (panicked, error)) = futures::join!(bystander, culprit);
+        assert_eq!((response.status(), body.as_str()), (200, r#"{"result":1}"#));
+        assert_eq!((panicked.status(), error.as_str()), (500, internal.as_str()));
+        assert_eq!(
+            header(&panicked, "content-type").as_deref(),
+            Some("application/json")
+        );
+    }
+    assert_eq!(js_host_timer::live_sleeps(), 0);
+}
