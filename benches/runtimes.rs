@@ -1,7 +1,7 @@
 //! `make bench`, second part: the one build on Deno, Bun and Node, each
 //! beside the same plain-JS handler (benches/workers/js-worker.mjs, the
-//! reference of the workerd rows) behind the same entry (hosts/<runtime>.mjs,
-//! selected with TOY_HANDLER), loopback only.
+//! reference of the workerd rows) served the same way and loading nothing of
+//! the project (benches/workers/js-server.mjs), loopback only.
 //!
 //! Per runtime and wave size (1000, 5000 requests at once, 1 s sleep): a
 //! fresh wasm and a fresh JS server, one uncounted wave each, then pairs of
@@ -15,9 +15,9 @@
 //! benches/runtimes.svg (shown in docs/benchmark.md).
 //!
 //! Run: `make bench`, or after `make build`: `cargo bench --bench runtimes`
-//! (`-- deno` for one runtime). `-- --unguarded` puts the build's `fetch`
-//! without hosts/core.mjs's guard (benches/workers/wasm-unguarded.mjs) in
-//! the JS reference's place: the guard's cost, and nothing is written.
+//! (`-- deno` for one runtime). `-- --bare` puts the build's `fetch`
+//! without hosts/adapter.mjs (benches/workers/wasm-bare.mjs) in the JS
+//! reference's place: the adapter's cost, and nothing is written.
 
 #[cfg(not(target_arch = "wasm32"))]
 #[path = "../tests/common/mod.rs"]
@@ -64,11 +64,11 @@ struct Series {
 }
 
 /// The module the wasm is compared with: the JS reference, or with
-/// `--unguarded` the wasm without the guard.
+/// `--bare` the wasm without the adapter.
 #[cfg(not(target_arch = "wasm32"))]
 fn reference() -> &'static str {
-    if std::env::args().any(|a| a == "--unguarded") {
-        "benches/workers/wasm-unguarded.mjs"
+    if std::env::args().any(|a| a == "--bare") {
+        "benches/workers/wasm-bare.mjs"
     } else {
         support::JS_WORKER
     }
@@ -211,7 +211,7 @@ fn main() {
         .filter(|r| wanted.is_empty() || wanted.iter().any(|w| w == r.name()))
         .collect();
     if reference() != support::JS_WORKER {
-        println!("[bench] --unguarded: the `js` columns are {}", reference());
+        println!("[bench] --bare: the `js` columns are {}", reference());
     }
     let mut records = Vec::new();
     let mut lines = Vec::new();

@@ -7,9 +7,6 @@
 //   PORT          port on 127.0.0.1 (0: the system picks one); default 4567
 //   TOY_SLEEP_MS  the sleep of GET /toy, as wrangler.toml's [vars]
 //   TOY_BUILD     build directory, relative to the repository; default build
-//   TOY_HANDLER   make bench only: a module (relative to the repository)
-//                 whose default export's fetch serves instead of the wasm,
-//                 the plain-JS reference behind the same entry
 import { readFileSync } from "node:fs";
 import process from "node:process";
 import { adapt } from "./adapter.mjs";
@@ -21,10 +18,6 @@ export async function app() {
   // default sleep and a bad one is the handler's clear 500, as on workerd.
   const env = {};
   if (process.env.TOY_SLEEP_MS !== undefined) env.TOY_SLEEP_MS = process.env.TOY_SLEEP_MS;
-  if (process.env.TOY_HANDLER) {
-    const reference = await import(new URL(`../${process.env.TOY_HANDLER}`, import.meta.url).href);
-    return (request) => reference.default.fetch(request, env);
-  }
   const { fetch, leftByTrap } = adapt(await instantiate());
   // Deno, Bun and Node end the process on an uncaught exception or an
   // unhandled rejection (workerd and browsers log them). What a trap leaves

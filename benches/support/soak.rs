@@ -166,8 +166,8 @@ pub fn run_panics(p: &Params) -> Report {
 }
 
 /// Sustained load on the test worker with a `/__panic` every so often: only
-/// the panicking requests fail (the bystanders are replayed), and nothing
-/// stays behind: no live sleep, wasm memory back to where it was.
+/// the panicking requests fail (each panic unwinds inside its own request),
+/// and nothing stays behind: no live sleep, wasm memory back to where it was.
 fn panics_under_load(p: &Params, report: &mut Report) {
     let sleep = p.sleep_ms.to_string();
     let server = Server::workerd("build-test", &[("TOY_SLEEP_MS", sleep.as_str())]);

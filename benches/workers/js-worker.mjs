@@ -3,7 +3,7 @@
 // statuses, headers, bodies and Server-Timing; TOY_SLEEP_MS checked by the
 // same rules on every request; a sleep that ends early when request.signal
 // aborts and then clears its timer and listener; and a guard that turns an
-// exception into the JSON 500, as hosts/core.mjs does for a Rust panic.
+// exception into the JSON 500, as src/app.rs does for a Rust panic.
 const ALLOW = "GET, HEAD, OPTIONS";
 const MAX_SLEEP_MS = 60000;
 

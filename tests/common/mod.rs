@@ -135,13 +135,14 @@ impl Server {
     }
 
     /// The plain-JS reference handler (`js_module`, relative to the root) on
-    /// `runtime`, behind the same entry as the wasm (hosts/standalone.mjs's
-    /// TOY_HANDLER): what `make bench` compares the wasm with.
+    /// `runtime`, served as the wasm is but loading nothing of the project
+    /// (benches/workers/js-server.mjs): what `make bench` compares the wasm
+    /// with.
     pub fn reference_on(runtime: Runtime, js_module: &str, vars: &[(&str, &str)]) -> Server {
         if runtime == Runtime::Workerd {
             return Server::workerd_js(js_module, vars);
         }
-        Server::serve(runtime, &[("TOY_HANDLER", js_module)], vars)
+        Server::serve(runtime, &[("TOY_REFERENCE", js_module)], vars)
     }
 
     /// scripts/serve.sh RUNTIME on a port the system picks.
@@ -152,7 +153,7 @@ impl Server {
             .arg(runtime.name())
             .env("PORT", "0")
             .env_remove("TOY_SLEEP_MS")
-            .env_remove("TOY_HANDLER")
+            .env_remove("TOY_REFERENCE")
             .envs(settings.iter().copied())
             .envs(vars.iter().copied());
         Server::reporting(command, runtime.name(), Duration::from_secs(30))
