@@ -27,7 +27,7 @@ build:
 	scripts/setup.sh
 	scripts/build.sh
 
-## cargo fmt --check and clippy -D warnings, native and wasm; the crates' docs and packages
+## cargo fmt --check and clippy -D warnings, native and wasm (stable and the unwinding nightly build); the crates' docs and packages
 lint:
 	scripts/setup.sh
 	cargo fmt --all --check
@@ -35,6 +35,8 @@ lint:
 	cargo clippy --workspace --all-targets --target wasm32-unknown-unknown -- -D warnings
 	cargo clippy --all-targets --target wasm32-unknown-unknown --features entry,test-routes -- -D warnings
 	cargo clippy --lib --target wasm32-unknown-unknown --features service-worker,test-routes -- -D warnings
+	# The unwinding build the app ships (nightly, scripts/env.sh), tests included.
+	source scripts/env.sh && unwind_cargo clippy --workspace --all-targets --target wasm32-unknown-unknown --features toy-edge/entry,toy-edge/test-routes -- -D warnings
 	# The libraries are publishable (nothing is published): docs build clean, the package verifies.
 	RUSTDOCFLAGS='-D warnings' cargo doc --quiet --no-deps -p js-host-timer -p workerd-harness
 	cargo package --quiet --allow-dirty -p js-host-timer -p workerd-harness

@@ -477,7 +477,11 @@ async fn a_panic_costs_its_own_request_only(culprit: &str) {
     let replies = seen["replies"].as_array().expect("replies");
     assert_eq!(replies.len(), methods.len());
     for (i, reply) in replies.iter().enumerate() {
-        let body = if methods[i] == "HEAD" { "" } else { r#"{"result":1}"# };
+        let body = if methods[i] == "HEAD" {
+            ""
+        } else {
+            r#"{"result":1}"#
+        };
         assert_eq!(reply["status"], 200, "request {i}: {reply}");
         assert_eq!(reply["body"], body, "request {i}: {reply}");
         let took = ms(&reply["end"]);

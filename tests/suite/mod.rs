@@ -207,7 +207,10 @@ async fn a_panic_becomes_the_json_500_and_costs_no_other_request() {
         let culprit = call("GET", path, Ok(ms(300)));
         let ((response, body), (panicked, error)) = futures::join!(bystander, culprit);
         assert_eq!((response.status(), body.as_str()), (200, r#"{"result":1}"#));
-        assert_eq!((panicked.status(), error.as_str()), (500, internal.as_str()));
+        assert_eq!(
+            (panicked.status(), error.as_str()),
+            (500, internal.as_str())
+        );
         assert_eq!(
             header(&panicked, "content-type").as_deref(),
             Some("application/json")
