@@ -409,6 +409,28 @@ async fn a_sleep_that_loses_a_race_is_cleared() {
     assert_eq!(spy.restore(), (0, 1), "(fired, cleared)");
 }
 
+/// Under `panic = "unwind"`: a task that panics while it holds a pending
+/// sleep unwinds through it, and the sleep's drop clears its timer as any
+/// drop does.
+#[cfg(panic = "unwind")]
+#[wasm_bindgen_test]
+async fn a_panic_that_unwinds_through_a_sleep_clears_its_timer() {
+    use futures::FutureExt;
+    let spy = TimerSpy::install(37);
+    let panicking = std::panic::AssertUnwindSafe(async {
+        let pending = sleep(ms(37));
+        sleep(ms(1)).await.expect("sleep");
+        if live_sleeps() > 0 {
+            panic!("deliberate panic while a sleep is pending");
+        }
+        drop(pending);
+    });
+    assert!(panicking.catch_unwind().await.is_err());
+    assert_eq!(live_sleeps(), 0);
+    sleep(ms(150)).await.expect("sleep");
+    assert_eq!(spy.restore(), (0, 1), "(fired, cleared)");
+}
+
 fn wasm_memory_bytes() -> f64 {
     let memory: js_sys::WebAssembly::Memory = wasm_bindgen::memory().unchecked_into();
     memory
