@@ -10,8 +10,10 @@
 //! (VmHWM, reset before it). Reported: medians (min–max), and the median of
 //! the per-pair wasm/JS ratios with its 95% interval. Then the time from
 //! spawning to the first 200 (11 alternating rounds of fresh starts, paired).
-//! Checks the targets (CPU per request <= 1.15x the JS handler on the same
-//! runtime; 0 errors at 5000), writes benches/runtimes.json and
+//! Before the waves, on workerd too: the handler's own CPU per request under
+//! keep-alive load with TOY_SLEEP_MS=0 (5 alternating pairs of fresh
+//! servers). Checks the targets (CPU per request <= 1.10x the JS handler on
+//! the same runtime in waves, <= 1.25x keep-alive; 0 errors at 5000), writes benches/runtimes.json and
 //! benches/runtimes.svg (shown in docs/benchmark.md).
 //!
 //! Run: `make bench`, or after `make build`: `cargo bench --bench runtimes`
@@ -43,9 +45,15 @@ const RUNTIMES: [Runtime; 3] = [Runtime::Deno, Runtime::Bun, Runtime::Node];
 const SIZES: [usize; 2] = [1000, 5000];
 #[cfg(not(target_arch = "wasm32"))]
 const TTFR_ROUNDS: usize = 11;
-/// The target: CPU per request of the wasm over the JS handler.
+/// The targets: CPU per request of the wasm over the JS handler, in waves
+/// and under keep-alive load with no sleep.
 #[cfg(not(target_arch = "wasm32"))]
-const CPU_TARGET: f64 = 1.15;
+const CPU_TARGET: f64 = 1.10;
+#[cfg(not(target_arch = "wasm32"))]
+const KEEP_ALIVE_TARGET: f64 = 1.25;
+/// Keep-alive pairs per runtime, fresh servers each: odd, for the median.
+#[cfg(not(target_arch = "wasm32"))]
+const KEEP_ALIVE_PAIRS: usize = 5;
 
 /// Counted wave pairs at `n`: odd, so the median is one real pair.
 #[cfg(not(target_arch = "wasm32"))]
@@ -140,6 +148,56 @@ fn first_responses(runtime: Runtime) -> (Vec<f64>, Vec<f64>) {
     (wasm, js)
 }
 
+/// `hey -n n -c 50` with keep-alive (hey's default) against `url`; every
+/// answer must be a 200.
+#[cfg(not(target_arch = "wasm32"))]
+fn hey_keep_alive(url: &str, n: usize) {
+    let output = std::process::Command::new("hey")
+        .args(["-n", &n.to_string(), "-c", "50", "-t", "30", url])
+        .output()
+        .expect("run hey (scripts/setup.sh --load installs it)");
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success() && text.contains(&format!("[200]\t{n} responses")),
+        "hey: not {n} answers 200:\n{text}"
+    );
+}
+
+/// The handler's own CPU per request, with no sleep and no connection
+/// set-up: TOY_SLEEP_MS=0, keep-alive load of 20 000 requests at
+/// concurrency 50 after a 3 000-request warm-up, CPU from schedstat. A fresh
+/// wasm and JS server per pair, order alternating. Returns µs per request,
+/// wasm and JS.
+#[cfg(not(target_arch = "wasm32"))]
+fn keep_alive(runtime: Runtime) -> (Vec<f64>, Vec<f64>) {
+    const N: usize = 20_000;
+    let zero = [("TOY_SLEEP_MS", "0")];
+    let (mut wasm, mut js) = (Vec::new(), Vec::new());
+    for pair in 0..KEEP_ALIVE_PAIRS {
+        let order = if pair % 2 == 0 {
+            [true, false]
+        } else {
+            [false, true]
+        };
+        for is_wasm in order {
+            let server = start(runtime, is_wasm, &zero);
+            let url = server.url("/toy");
+            hey_keep_alive(&url, 3000);
+            let before = support::cpu_ns(server.pid());
+            hey_keep_alive(&url, N);
+            let us = support::cpu_ns(server.pid()).saturating_sub(before) as f64 / 1e3 / N as f64;
+            println!(
+                "[bench] {:<8} keep-alive pair {}/{KEEP_ALIVE_PAIRS} {}: {us:.1} us/req",
+                runtime.name(),
+                pair + 1,
+                if is_wasm { "wasm" } else { "js" }
+            );
+            if is_wasm { &mut wasm } else { &mut js }.push(us);
+        }
+    }
+    (wasm, js)
+}
+
 /// Median, min–max and the 95% interval of the per-pair ratios.
 #[cfg(not(target_arch = "wasm32"))]
 fn ratio(wasm: &[f64], js: &[f64]) -> serde_json::Value {
@@ -217,6 +275,32 @@ fn main() {
     let mut lines = Vec::new();
     let mut targets = Vec::new();
     let mut starts = Vec::new();
+    let mut keep_alives = Vec::new();
+    // Keep-alive first, on workerd too (its waves are in benches/waves.rs).
+    let keep_alive_runtimes = std::iter::once(Runtime::Workerd)
+        .filter(|r| wanted.is_empty() || wanted.iter().any(|w| w == r.name()))
+        .chain(runtimes.iter().copied());
+    for runtime in keep_alive_runtimes {
+        let (wasm, js) = keep_alive(runtime);
+        let paired = ratio(&wasm, &js);
+        let median = paired["stat"]["median"].as_f64().unwrap_or(f64::NAN);
+        println!(
+            "[bench] {} keep-alive, TOY_SLEEP_MS=0: wasm {} us/req, js {} us/req, wasm/js {}",
+            runtime.name(),
+            Stat::of(&wasm).show(1),
+            Stat::of(&js).show(1),
+            ratio_text(&paired)
+        );
+        targets.push((
+            format!(
+                "{} keep-alive CPU <= {KEEP_ALIVE_TARGET} x JS",
+                runtime.name()
+            ),
+            median,
+            median <= KEEP_ALIVE_TARGET,
+        ));
+        keep_alives.push(json!({ "runtime": runtime.name(), "wasm_us": Stat::of(&wasm), "js_us": Stat::of(&js), "wasm_js": paired }));
+    }
     for &runtime in &runtimes {
         for n in SIZES {
             let (record, line) = summarise(&series(runtime, n));
@@ -269,6 +353,7 @@ fn main() {
         "sleep_ms": 1000,
         "series": records,
         "time_to_first_response": starts,
+        "keep_alive_sleep_0": keep_alives,
         "targets": targets.iter().map(|(t, v, m)| json!({"target": t, "value": v, "met": m})).collect::<Vec<_>>(),
     });
     if reference() == support::JS_WORKER {
