@@ -17,6 +17,7 @@
 
 use std::time::Duration;
 
+use std::cell::Cell;
 use std::panic::AssertUnwindSafe;
 
 use futures_util::FutureExt;
@@ -84,6 +85,7 @@ pub async fn handle(
     req: &Request,
     sleep: Result<Duration, ConfigError>,
 ) -> Result<Response, JsValue> {
+    log_panics_once();
     // Unwind-safe in fact: what `serve` touches dies with it (its timers are
     // cleared by their drop during the unwinding), and what outlives it is
     // read-only (the interned strings) or counts drops (live sleeps).
@@ -92,6 +94,22 @@ pub async fn handle(
         Ok(Err(error)) => error.into_response(),
         // The panic hook has logged the message.
         Err(_panic) => AppError::INTERNAL.into_response(),
+    }
+}
+
+/// Sets this app's panic hook before the first request. It replaces the
+/// `worker` crate's, which logs every panic as "Critical Error": here a
+/// panic costs one request and the instance goes on. Once per instance.
+fn log_panics_once() {
+    thread_local! {
+        static SET: Cell<bool> = const { Cell::new(false) };
+    }
+    if !SET.replace(true) {
+        std::panic::set_hook(Box::new(|info| {
+            worker::console_error!(
+                "toy-edge: a request's handler panicked; that request is answered with the JSON 500: {info}"
+            );
+        }));
     }
 }
 
