@@ -221,7 +221,7 @@ fn panics_under_load(p: &Params, report: &mut Report) {
     }
     let unexpected: Vec<String> = error_lines(&server.log())
         .into_iter()
-        .filter(|line| !line.contains("Rust panic"))
+        .filter(|line| !line.contains("handler panicked"))
         .collect();
     report.check(
         unexpected.is_empty(),
