@@ -59,7 +59,7 @@ deploy: build
 	source scripts/env.sh && wrangler deploy
 
 clean:
-	rm -rf build build-test build-sw build-sw-test dist target/e2e .wrangler
+	rm -rf build build-test build-sw build-sw-test build-abort dist target/e2e .wrangler
 
 ## Benchmark: wasm vs plain JS on bare workerd, native tokio, the Python seed, its fixes and its WSGI servers (waves of 1..5000), then wasm vs plain JS on Deno, Bun and Node (loopback, ~25 min)
 bench:

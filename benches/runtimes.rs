@@ -17,9 +17,12 @@
 //! benches/runtimes.svg (shown in docs/benchmark.md).
 //!
 //! Run: `make bench`, or after `make build`: `cargo bench --bench runtimes`
-//! (`-- deno` for one runtime). `-- --bare` puts the build's `fetch`
-//! without hosts/adapter.mjs (benches/workers/wasm-bare.mjs) in the JS
-//! reference's place: the adapter's cost, and nothing is written.
+//! (`-- deno` for one runtime; `-- --keep-alive` that part only). Ablations,
+//! which write nothing: `-- --bare` puts the build's `fetch` without
+//! hosts/adapter.mjs (benches/workers/wasm-bare.mjs) in the JS reference's
+//! place (the adapter's cost); TOY_BENCH_BUILD=build-abort serves that build
+//! as the wasm side (`scripts/build.sh --panic-abort --out-dir build-abort`:
+//! what unwinding costs).
 
 #[cfg(not(target_arch = "wasm32"))]
 #[path = "../tests/common/mod.rs"]
@@ -82,10 +85,18 @@ fn reference() -> &'static str {
     }
 }
 
+/// The build the wasm side serves: build/, or for an ablation the
+/// directory in TOY_BENCH_BUILD (`scripts/build.sh --panic-abort --out-dir
+/// build-abort`).
+#[cfg(not(target_arch = "wasm32"))]
+fn wasm_build() -> String {
+    std::env::var("TOY_BENCH_BUILD").unwrap_or_else(|_| "build".into())
+}
+
 #[cfg(not(target_arch = "wasm32"))]
 fn start(runtime: Runtime, wasm: bool, vars: &[(&str, &str)]) -> Server {
     if wasm {
-        Server::on(runtime, "build", vars)
+        Server::on(runtime, &wasm_build(), vars)
     } else {
         Server::reference_on(runtime, reference(), vars)
     }
@@ -271,6 +282,9 @@ fn main() {
     if reference() != support::JS_WORKER {
         println!("[bench] --bare: the `js` columns are {}", reference());
     }
+    // An ablation: nothing is written.
+    let ablation = reference() != support::JS_WORKER || wasm_build() != "build";
+    let keep_alive_only = std::env::args().any(|a| a == "--keep-alive");
     let mut records = Vec::new();
     let mut lines = Vec::new();
     let mut targets = Vec::new();
@@ -301,7 +315,7 @@ fn main() {
         ));
         keep_alives.push(json!({ "runtime": runtime.name(), "wasm_us": Stat::of(&wasm), "js_us": Stat::of(&js), "wasm_js": paired }));
     }
-    for &runtime in &runtimes {
+    for &runtime in runtimes.iter().filter(|_| !keep_alive_only) {
         for n in SIZES {
             let (record, line) = summarise(&series(runtime, n));
             let cpu = record["wasm_js"]["cpu"]["stat"]["median"]
@@ -356,7 +370,7 @@ fn main() {
         "keep_alive_sleep_0": keep_alives,
         "targets": targets.iter().map(|(t, v, m)| json!({"target": t, "value": v, "met": m})).collect::<Vec<_>>(),
     });
-    if reference() == support::JS_WORKER {
+    if !ablation && !keep_alive_only {
         write(&results);
     }
 }

@@ -10,6 +10,7 @@
 #   scripts/build.sh --service-worker     the browser Service Worker host into
 #                                         build-sw/ (service-worker/, hosts/adapter.mjs, pkg/)
 #   scripts/build.sh --service-worker --out-dir build-sw-test --features service-worker,test-routes
+#   scripts/build.sh --panic-abort --out-dir build-abort   an ablation: stable, panic=abort
 #
 # What worker-build would do, minus its entry shim (a Proxy per request, which
 # cost CPU and memory per request: docs/hosts.md, "The build"): cargo (nightly,
@@ -18,18 +19,26 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$TOY_ROOT"
-out=build features=entry service_worker=false
+out=build features=entry service_worker=false panic_abort=false
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --out-dir) out=$2; shift 2 ;;
     --features) features=$2; shift 2 ;;
     --service-worker) service_worker=true out=build-sw features=service-worker; shift ;;
+    # Ablation only (make bench's ablations, docs/benchmark.md): the same app
+    # built on stable with panic=abort, no unwinding, no exception handling.
+    --panic-abort) panic_abort=true; shift ;;
     *) echo "build: unknown option $1" >&2; exit 2 ;;
   esac
 done
 
-unwind_cargo build --quiet --release --target wasm32-unknown-unknown --features "$features"
-wasm_in="${CARGO_TARGET_DIR:-target}/unwind/wasm32-unknown-unknown/release/toy_edge.wasm"
+if $panic_abort; then
+  cargo build --quiet --release --target wasm32-unknown-unknown --features "$features"
+  wasm_in="${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/release/toy_edge.wasm"
+else
+  unwind_cargo build --quiet --release --target wasm32-unknown-unknown --features "$features"
+  wasm_in="${CARGO_TARGET_DIR:-target}/unwind/wasm32-unknown-unknown/release/toy_edge.wasm"
+fi
 
 if $service_worker; then
   # The page and the Service Worker as they are, with the adapter every

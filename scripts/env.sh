@@ -20,11 +20,13 @@ wasm_features=(--enable-mutable-globals --enable-sign-ext --enable-nontrapping-f
 # panic_unwind (nightly's -Zbuild-std, rust-src) and wasm exception handling;
 # the crates and every native build stay on stable (rust-toolchain.toml). Its
 # own target directory: the two toolchains would evict each other's cache.
+# std's optimize_for_size: 1.3 KiB less gzip of the app's wasm (128.3 KB /
+# 42.1 KiB against 130.9 / 43.5 after wasm-opt).
 # Usage: unwind_cargo build|test|clippy ARGS... (after `+nightly SUBCOMMAND`).
 unwind_cargo() {
   RUSTFLAGS="-Cpanic=unwind -Ctarget-feature=+exception-handling" \
     CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$root/target}/unwind" \
-    cargo +nightly "$1" -Zbuild-std=std,panic_unwind "${@:2}"
+    cargo +nightly "$1" -Zbuild-std=std,panic_unwind -Zbuild-std-features=optimize_for_size "${@:2}"
 }
 # No telemetry, and no fetch of the Request.cf object (offline machines).
 export WRANGLER_SEND_METRICS=false
