@@ -46,26 +46,31 @@ export function adapt(glue, handler = glue.fetch) {
     }
   }
 
-  async function fetch(request, env, ctx) {
-    live();
+  // Not an async function, and one Promise of its own per request: this
+  // runs for every request, and each Promise and closure is CPU and garbage.
+  function fetch(request, env, ctx) {
+    if (dead || !listening) live();
     let answer;
     // Made in this request's own call, so that on workerd its continuation
     // runs in this request's context even when another request's trap
     // settles it.
     const settled = new Promise((resolve, reject) => {
       answer = resolve;
-      inFlight.add(resolve);
       handler(request, env, ctx).then(resolve, reject);
     });
-    let response;
-    try {
-      response = await settled;
-    } finally {
-      inFlight.delete(answer);
-    }
-    if (response !== TRAPPED) return response;
-    live();
-    return glue.unavailable();
+    inFlight.add(answer);
+    return settled.then(
+      (response) => {
+        inFlight.delete(answer);
+        if (response !== TRAPPED) return response;
+        live();
+        return glue.unavailable();
+      },
+      (error) => {
+        inFlight.delete(answer);
+        throw error;
+      },
+    );
   }
 
   // Whether `error` is what a trap leaves behind: the trap itself, thrown
