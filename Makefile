@@ -75,7 +75,7 @@ heap:
 	scripts/build.sh
 	cargo bench --bench heap
 
-## Reliability: 5000-request wave, 2000 client aborts, 60 s soak at c=1000, 30 s of panics under c=1000 (loopback, ~2.5 min)
+## Reliability: 5000-request wave, 2000 client aborts, 60 s soak at c=1000, 30 s of panics under c=1000, then a minute at c=1000 per runtime, wasm beside plain JS, with memory (loopback, ~11 min)
 soak:
 	scripts/setup.sh
 	scripts/build.sh

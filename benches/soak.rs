@@ -1,8 +1,11 @@
 //! `make soak`: reliability of the release worker on bare workerd under a
-//! 5000-request wave, 2000 client aborts and 60 s at concurrency 1000
+//! 5000-request wave, 2000 client aborts, 60 s at concurrency 1000 and
+//! panics under load; then the minute at concurrency 1000 on workerd, Deno,
+//! Bun and Node, the wasm beside the plain-JS reference, with their memory
 //! (loopback only, every loop bounded). Prints a report and exits non-zero
-//! when a bound is broken. `cargo bench --bench soak -- --short` is the
-//! few-seconds version that also runs inside `make test`.
+//! when a bound is broken. `-- --panics` and `-- --memory` run one part;
+//! `-- --short` is the few-seconds version that also runs inside `make test`
+//! (without the memory part).
 
 #[cfg(not(target_arch = "wasm32"))]
 #[path = "../tests/common/mod.rs"]
@@ -23,10 +26,20 @@ fn main() {
         support::soak::Params::full()
     };
     let started = std::time::Instant::now();
-    let report = if std::env::args().any(|a| a == "--panics") {
+    let only = |part: &str| std::env::args().any(|a| a == part);
+    let report = if only("--panics") {
         support::soak::run_panics(&params)
+    } else if only("--memory") {
+        let mut report = support::soak::Report::default();
+        support::soak::memory_beside_js(&params, &mut report);
+        report
     } else {
-        support::soak::run(&params)
+        let mut report = support::soak::run(&params);
+        // Minutes, not seconds: the full run only.
+        if !short {
+            support::soak::memory_beside_js(&params, &mut report);
+        }
+        report
     };
     println!("\n[soak] report ({:.0} s)", started.elapsed().as_secs_f64());
     for line in &report.lines {

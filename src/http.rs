@@ -86,8 +86,7 @@ extern "C" {
 /// Headers of every JSON answer: the type, and no caching (each answer is a
 /// fresh sleep). Copied from one template made once per instance: one host
 /// call per response instead of two `set`s, each copying two strings out of
-/// wasm memory (measured no different so far: `make ablation`, variant
-/// header-sets).
+/// wasm memory.
 pub fn json_headers() -> Result<Headers, JsValue> {
     JSON_HEADERS.with(|template| match template {
         Ok(template) => Headers::new_with_headers(template),

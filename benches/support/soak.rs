@@ -334,3 +334,75 @@ fn sustained(server: &Server, p: &Params, report: &mut Report) {
     }
     report.no_errors_logged(server);
 }
+
+/// The minute at concurrency 1000 on every runtime: the wasm (the test
+/// build, whose `/__stats` reports wasm memory) and the plain-JS reference
+/// (loading nothing of the project), each on a fresh server, one after the
+/// other, order alternating by runtime. RSS at the start, at the end and its
+/// peak; the wasm's linear memory sampled as it runs, which must stay flat
+/// (one page of slack over the first sample, taken with the load in full
+/// flight). The RSS ratio is reported against its target (<= 1.10x JS),
+/// not asserted: it is a figure of V8 and the runtime as much as of the app.
+pub fn memory_beside_js(p: &Params, report: &mut Report) {
+    use crate::common::Runtime;
+    let sleep = p.sleep_ms.to_string();
+    let vars = [("TOY_SLEEP_MS", sleep.as_str())];
+    let runtimes = [Runtime::Workerd, Runtime::Deno, Runtime::Bun, Runtime::Node];
+    for (r, runtime) in runtimes.into_iter().enumerate() {
+        let name = runtime.name();
+        let mut end = [f64::NAN; 2];
+        let order = if r % 2 == 0 { [true, false] } else { [false, true] };
+        for wasm in order {
+            let server = if wasm {
+                Server::on(runtime, "build-test", &vars)
+            } else {
+                Server::reference_on(runtime, super::JS_WORKER, &vars)
+            };
+            let side = if wasm { "wasm" } else { "js" };
+            let pid = server.pid();
+            let start = status_kib(pid, "VmRSS");
+            let mut linear = Vec::new();
+            let outcome = load::sustained(
+                addr(&server),
+                p.soak_concurrency,
+                p.soak,
+                p.sample_every,
+                |_| {
+                    if wasm {
+                        linear.push(crate::common::stats(&server).1 / 1024);
+                    }
+                },
+            );
+            let (rss, peak) = (status_kib(pid, "VmRSS"), status_kib(pid, "VmHWM"));
+            end[usize::from(!wasm)] = mib(rss);
+            report.outcome(
+                &format!("{name} {side}, {:?} at concurrency {}", p.soak, p.soak_concurrency),
+                &outcome,
+            );
+            report.say(format!(
+                "{name} {side}: RSS {:.1} -> {:.1} MiB, peak {:.1} MiB{}",
+                mib(start),
+                mib(rss),
+                mib(peak),
+                if wasm {
+                    format!("; wasm memory every {:?} (KiB): {linear:?}", p.sample_every)
+                } else {
+                    String::new()
+                }
+            ));
+            if let (Some(first), Some(last)) = (linear.first(), linear.last()) {
+                report.check(
+                    *last <= first + 64,
+                    format!("{name}: wasm memory grew over the minute: {linear:?} KiB"),
+                );
+            }
+        }
+        let ratio = end[0] / end[1];
+        report.say(format!(
+            "{name}: RSS after {:?} at concurrency {}, wasm/js {ratio:.3} (target <= 1.10: {})",
+            p.soak,
+            p.soak_concurrency,
+            if ratio <= 1.10 { "met" } else { "MISSED" }
+        ));
+    }
+}
