@@ -4,8 +4,7 @@
 //
 // A panic costs nothing here: it unwinds inside the wasm, and the handler
 // answers its request with the JSON 500 (src/app.rs). A trap (unreachable,
-// out of memory, a stack overflow) kills the instance with every request in
-// it. The requests that were in flight would never settle, so this module
+// an abort) kills the instance with every request in it. The requests that were in flight would never settle, so this module
 // keeps each one's resolver, hears of the trap from the dying instance
 // (src/trap.rs's `onTrap`), makes a fresh instance with the glue's
 // `__wbg_reset_state` (built with wasm-bindgen's

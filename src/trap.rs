@@ -1,5 +1,5 @@
-//! What cannot unwind: a trap (`unreachable`, out of memory, a stack
-//! overflow, an abort) kills the wasm instance with every request in it.
+//! What cannot unwind: a trap (`unreachable`, which `std::process::abort`
+//! also is on wasm) kills the wasm instance with every request in it.
 //!
 //! A panic is caught where it happens ([`crate::app::handle`]) and costs its
 //! own request only. A trap cannot be caught: wasm-bindgen's glue marks the
