@@ -137,26 +137,37 @@ fn series(runtime: Runtime, n: usize) -> Series {
     out
 }
 
-/// Spawn-to-first-200 in ms, wasm and JS, over alternating rounds.
+/// `rounds` measurements of the wasm and of the JS server, the order
+/// alternating round by round so that drift hits both alike. `measure`
+/// takes `(round, is_wasm)`; returns the wasm's figures and the JS's.
 #[cfg(not(target_arch = "wasm32"))]
-fn first_responses(runtime: Runtime) -> (Vec<f64>, Vec<f64>) {
-    let zero = [("TOY_SLEEP_MS", "0")];
+fn alternating(rounds: usize, mut measure: impl FnMut(usize, bool) -> f64) -> (Vec<f64>, Vec<f64>) {
     let (mut wasm, mut js) = (Vec::new(), Vec::new());
-    for round in 0..TTFR_ROUNDS {
+    for round in 0..rounds {
         let order = if round % 2 == 0 {
             [true, false]
         } else {
             [false, true]
         };
         for is_wasm in order {
-            let (_, took) = support::time_to_first_response(
-                || start(runtime, is_wasm, &zero),
-                |server: &Server| assert_eq!(get(&server.url("/toy")).status, 200),
-            );
-            if is_wasm { &mut wasm } else { &mut js }.push(took.as_secs_f64() * 1e3);
+            let figure = measure(round, is_wasm);
+            if is_wasm { &mut wasm } else { &mut js }.push(figure);
         }
     }
     (wasm, js)
+}
+
+/// Spawn-to-first-200 in ms, wasm and JS, over alternating rounds.
+#[cfg(not(target_arch = "wasm32"))]
+fn first_responses(runtime: Runtime) -> (Vec<f64>, Vec<f64>) {
+    let zero = [("TOY_SLEEP_MS", "0")];
+    alternating(TTFR_ROUNDS, |_, is_wasm| {
+        let (_, took) = support::time_to_first_response(
+            || start(runtime, is_wasm, &zero),
+            |server: &Server| assert_eq!(get(&server.url("/toy")).status, 200),
+        );
+        took.as_secs_f64() * 1e3
+    })
 }
 
 /// `hey -n n -c 50` with keep-alive (hey's default) against `url`; every
@@ -183,30 +194,47 @@ fn hey_keep_alive(url: &str, n: usize) {
 fn keep_alive(runtime: Runtime) -> (Vec<f64>, Vec<f64>) {
     const N: usize = 20_000;
     let zero = [("TOY_SLEEP_MS", "0")];
-    let (mut wasm, mut js) = (Vec::new(), Vec::new());
-    for pair in 0..KEEP_ALIVE_PAIRS {
-        let order = if pair % 2 == 0 {
-            [true, false]
-        } else {
-            [false, true]
-        };
-        for is_wasm in order {
-            let server = start(runtime, is_wasm, &zero);
-            let url = server.url("/toy");
-            hey_keep_alive(&url, 3000);
-            let before = support::cpu_ns(server.pid());
-            hey_keep_alive(&url, N);
-            let us = support::cpu_ns(server.pid()).saturating_sub(before) as f64 / 1e3 / N as f64;
-            println!(
-                "[bench] {:<8} keep-alive pair {}/{KEEP_ALIVE_PAIRS} {}: {us:.1} us/req",
-                runtime.name(),
-                pair + 1,
-                if is_wasm { "wasm" } else { "js" }
-            );
-            if is_wasm { &mut wasm } else { &mut js }.push(us);
-        }
-    }
-    (wasm, js)
+    alternating(KEEP_ALIVE_PAIRS, |pair, is_wasm| {
+        let server = start(runtime, is_wasm, &zero);
+        let url = server.url("/toy");
+        hey_keep_alive(&url, 3000);
+        let before = support::cpu_ns(server.pid());
+        hey_keep_alive(&url, N);
+        let us = support::cpu_ns(server.pid()).saturating_sub(before) as f64 / 1e3 / N as f64;
+        println!(
+            "[bench] {:<8} keep-alive pair {}/{KEEP_ALIVE_PAIRS} {}: {us:.1} us/req",
+            runtime.name(),
+            pair + 1,
+            if is_wasm { "wasm" } else { "js" }
+        );
+        us
+    })
+}
+
+/// One runtime's paired figures, printed; their record, keyed
+/// `wasm_<key>`, `js_<key>` and `wasm_js`. `unit`: (key, as printed).
+#[cfg(not(target_arch = "wasm32"))]
+fn paired(
+    runtime: Runtime,
+    what: &str,
+    (key, unit): (&str, &str),
+    wasm: &[f64],
+    js: &[f64],
+) -> serde_json::Value {
+    let pairs = ratio(wasm, js);
+    println!(
+        "[bench] {} {what}: wasm {} {unit}, js {} {unit}, wasm/js {}",
+        runtime.name(),
+        Stat::of(wasm).show(1),
+        Stat::of(js).show(1),
+        ratio_text(&pairs)
+    );
+    json!({
+        "runtime": runtime.name(),
+        format!("wasm_{key}"): Stat::of(wasm),
+        format!("js_{key}"): Stat::of(js),
+        "wasm_js": pairs,
+    })
 }
 
 /// Median, min–max and the 95% interval of the per-pair ratios.
@@ -296,15 +324,16 @@ fn main() {
         .chain(runtimes.iter().copied());
     for runtime in keep_alive_runtimes {
         let (wasm, js) = keep_alive(runtime);
-        let paired = ratio(&wasm, &js);
-        let median = paired["stat"]["median"].as_f64().unwrap_or(f64::NAN);
-        println!(
-            "[bench] {} keep-alive, TOY_SLEEP_MS=0: wasm {} us/req, js {} us/req, wasm/js {}",
-            runtime.name(),
-            Stat::of(&wasm).show(1),
-            Stat::of(&js).show(1),
-            ratio_text(&paired)
+        let record = paired(
+            runtime,
+            "keep-alive, TOY_SLEEP_MS=0",
+            ("us", "us/req"),
+            &wasm,
+            &js,
         );
+        let median = record["wasm_js"]["stat"]["median"]
+            .as_f64()
+            .unwrap_or(f64::NAN);
         targets.push((
             format!(
                 "{} keep-alive CPU <= {KEEP_ALIVE_TARGET} x JS",
@@ -313,7 +342,7 @@ fn main() {
             median,
             median <= KEEP_ALIVE_TARGET,
         ));
-        keep_alives.push(json!({ "runtime": runtime.name(), "wasm_us": Stat::of(&wasm), "js_us": Stat::of(&js), "wasm_js": paired }));
+        keep_alives.push(record);
     }
     for &runtime in runtimes.iter().filter(|_| !keep_alive_only) {
         for n in SIZES {
@@ -338,15 +367,13 @@ fn main() {
             lines.push(line);
         }
         let (wasm, js) = first_responses(runtime);
-        let paired = ratio(&wasm, &js);
-        println!(
-            "[bench] {} time to first response: wasm {} ms, js {} ms, wasm/js {}",
-            runtime.name(),
-            Stat::of(&wasm).show(1),
-            Stat::of(&js).show(1),
-            ratio_text(&paired)
-        );
-        starts.push(json!({ "runtime": runtime.name(), "wasm_ms": Stat::of(&wasm), "js_ms": Stat::of(&js), "wasm_js": paired }));
+        starts.push(paired(
+            runtime,
+            "time to first response",
+            ("ms", "ms"),
+            &wasm,
+            &js,
+        ));
     }
     println!(
         "\n| runtime | N | CPU µs/req wasm | CPU µs/req JS | CPU wasm/JS (95%) | wall wasm/JS (95%) | peak RSS MiB wasm | peak RSS MiB JS | errors wasm / JS |"
