@@ -61,7 +61,7 @@ deploy: build
 clean:
 	rm -rf build build-test build-sw build-sw-test build-abort dist target/e2e .wrangler
 
-## Benchmark: wasm vs plain JS on bare workerd, native tokio, the Python seed, its fixes and its WSGI servers (waves of 1..5000), then wasm vs plain JS on Deno, Bun and Node (loopback, ~25 min)
+## Benchmark: wasm vs plain JS on bare workerd, native tokio, the Python seed, its fixes and its WSGI servers (waves of 1..5000), then wasm vs plain JS on Deno, Bun and Node, fresh-process memory included (loopback, ~28 min)
 bench:
 	scripts/setup.sh --load --python
 	scripts/build.sh
@@ -69,13 +69,13 @@ bench:
 	cargo bench --bench waves
 	cargo bench --bench runtimes
 
-## What a request in flight keeps alive in the V8 heap, wasm vs plain JS (workerd's inspector; loopback, ~45 s)
+## What a request in flight keeps alive in the V8 heap and in wasm memory, wasm vs plain JS, on workerd and Node (their inspectors; loopback, ~90 s)
 heap:
 	scripts/setup.sh
-	scripts/build.sh
+	scripts/build.sh --out-dir build-test --features entry,test-routes
 	cargo bench --bench heap
 
-## Reliability: 5000-request wave, 2000 client aborts, 60 s soak at c=1000, 30 s of panics under c=1000, then a minute at c=1000 per runtime, wasm beside plain JS, with memory (loopback, ~11 min)
+## Reliability: 5000-request wave, 2000 client aborts, 60 s soak at c=1000, 30 s of panics under c=1000, then three rounds of a minute at c=1000 per runtime, wasm beside plain JS, with memory (loopback, ~30 min)
 soak:
 	scripts/setup.sh
 	scripts/build.sh

@@ -1,14 +1,16 @@
-//! `make heap`: what one request in flight keeps alive in the V8 heap, for
-//! the wasm worker as deployed and for the plain-JS reference. Each runs on
-//! bare workerd as every benchmark server does (wrangler.toml's
-//! compatibility settings), with `TOY_SLEEP_MS=5000` and workerd's inspector
-//! on; benches/workers/heap.mjs (run by the project's Node 22) takes a heap
+//! `make heap`: what one request in flight keeps alive in the V8 heap and
+//! in the wasm's linear memory, for the wasm worker and for the plain-JS
+//! reference, on bare workerd (wrangler.toml's compatibility settings) and
+//! on Node (the standalone hosts' V8), each with its inspector on and
+//! `TOY_SLEEP_MS=5000`. The wasm side is the test build, whose `/__stats`
+//! reports its linear memory; the JS side loads nothing of the project.
+//! benches/workers/heap.mjs (run by the project's Node 22) takes a heap
 //! snapshot after one request served and one with N requests sleeping, and
-//! prints the live bytes per request in flight and what they are made of.
-//! Loopback only.
+//! prints the live bytes per request in flight, what they are made of, and
+//! the linear memory at both points. Loopback only.
 //!
-//! Run: `make heap` (builds the worker first), or `cargo bench --bench heap
-//! -- 500` for another N (default 1000).
+//! Run: `make heap` (builds first), or `cargo bench --bench heap -- 500`
+//! for another N (default 1000).
 
 #[cfg(not(target_arch = "wasm32"))]
 #[path = "../tests/common/mod.rs"]
@@ -36,15 +38,14 @@ fn main() {
     let node = root.join("node_modules/.bin/node");
     require(&node, "make heap (npm ci installs Node 22)");
     let vars = [("TOY_SLEEP_MS", "5000")];
+    let js = || app_worker("build-test").with_modules([("worker.mjs", root.join(JS_WORKER))]);
     let servers = [
-        ("wasm", app_worker("build")),
-        (
-            "js",
-            app_worker("build").with_modules([("worker.mjs", root.join(JS_WORKER))]),
-        ),
+        ("workerd wasm", Server::inspected(app_worker("build-test"), &vars)),
+        ("workerd js", Server::inspected(js(), &vars)),
+        ("node wasm", node_inspected(true, &vars)),
+        ("node js", node_inspected(false, &vars)),
     ];
-    for (name, worker) in servers {
-        let (server, inspector) = Server::inspected(worker, &vars);
+    for (name, (server, inspector)) in servers {
         println!(
             "== {name} (app 127.0.0.1:{}, inspector 127.0.0.1:{inspector}), {n} requests in flight",
             server.port
@@ -64,4 +65,31 @@ fn main() {
             server.log()
         );
     }
+}
+
+/// The test build (`wasm`) or the JS reference on Node, with Node's
+/// inspector on a free loopback port (NODE_OPTIONS=--inspect); returns the
+/// server and the inspector's port once it answers.
+#[cfg(not(target_arch = "wasm32"))]
+fn node_inspected(wasm: bool, vars: &[(&str, &str)]) -> (common::Server, u16) {
+    use common::{Runtime, Server};
+    use std::time::{Duration, Instant};
+    let inspector = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|free| free.local_addr())
+        .expect("a free loopback port")
+        .port();
+    let inspect = format!("--inspect=127.0.0.1:{inspector}");
+    let vars: Vec<(&str, &str)> = vars.iter().copied().chain([("NODE_OPTIONS", inspect.as_str())]).collect();
+    let server = if wasm {
+        Server::on(Runtime::Node, "build-test", &vars)
+    } else {
+        Server::reference_on(Runtime::Node, support::JS_WORKER, &vars)
+    };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let list = format!("http://127.0.0.1:{inspector}/json/list");
+    while workerd_harness::send("GET", &list, None).is_err() {
+        assert!(Instant::now() < deadline, "Node's inspector did not answer on 127.0.0.1:{inspector}:\n{}", server.log());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    (server, inspector)
 }

@@ -9,20 +9,28 @@
 //! request (schedstat of every thread), wall, errors, the wave's peak RSS
 //! (VmHWM, reset before it). Reported: medians (min–max), and the median of
 //! the per-pair wasm/JS ratios with its 95% interval. Then the time from
-//! spawning to the first 200 (11 alternating rounds of fresh starts, paired).
+//! spawning to the first 200 (11 alternating rounds of fresh starts, paired),
+//! and the peak RSS of one wave of 1000 and of 2000 from a fresh process (5
+//! alternating pairs each): the gap split into a part per process and a part
+//! per request in flight.
 //! Before the waves, on workerd too: the handler's own CPU per request under
 //! keep-alive load with TOY_SLEEP_MS=0 (5 alternating pairs of fresh
 //! servers). Checks the targets (CPU per request <= 1.10x the JS handler on
-//! the same runtime in waves, <= 1.25x keep-alive; 0 errors at 5000), writes benches/runtimes.json and
+//! the same runtime in waves, <= 1.25x keep-alive; 0 errors at 5000; fresh
+//! peak RSS at 1000 <= 1.10x), writes benches/runtimes.json and
 //! benches/runtimes.svg (shown in docs/benchmark.md).
 //!
 //! Run: `make bench`, or after `make build`: `cargo bench --bench runtimes`
-//! (`-- deno` for one runtime; `-- --keep-alive` that part only). Ablations,
-//! which write nothing: `-- --bare` puts the build's `fetch` without
+//! (`-- deno` for one runtime; `-- --keep-alive` or `-- --memory` that part
+//! only). Ablations, which write nothing: `-- --bare` puts the build's `fetch` without
 //! hosts/adapter.mjs (benches/workers/wasm-bare.mjs) in the JS reference's
 //! place (the adapter's cost); TOY_BENCH_BUILD=build-abort serves that build
 //! as the wasm side (`scripts/build.sh --panic-abort --out-dir build-abort`:
-//! what unwinding costs).
+//! what unwinding costs); `-- --memory --loaded` puts the JS reference with
+//! the wasm module instantiated but never called
+//! (benches/workers/js-with-wasm-standalone.mjs) in its place (what running
+//! the module costs beyond having it); `DENO_V8_FLAGS=--liftoff-only` keeps
+//! Deno's wasm in V8's baseline compiler (what the optimising tier costs).
 
 #[cfg(not(target_arch = "wasm32"))]
 #[path = "../tests/common/mod.rs"]
@@ -57,6 +65,13 @@ const KEEP_ALIVE_TARGET: f64 = 1.25;
 /// Keep-alive pairs per runtime, fresh servers each: odd, for the median.
 #[cfg(not(target_arch = "wasm32"))]
 const KEEP_ALIVE_PAIRS: usize = 5;
+/// Fresh-process memory: pairs per wave size (odd), the sizes, the target.
+#[cfg(not(target_arch = "wasm32"))]
+const FRESH_PAIRS: usize = 5;
+#[cfg(not(target_arch = "wasm32"))]
+const FRESH_SIZES: [usize; 2] = [1000, 2000];
+#[cfg(not(target_arch = "wasm32"))]
+const FRESH_RSS_TARGET: f64 = 1.10;
 
 /// Counted wave pairs at `n`: odd, so the median is one real pair.
 #[cfg(not(target_arch = "wasm32"))]
@@ -75,11 +90,14 @@ struct Series {
 }
 
 /// The module the wasm is compared with: the JS reference, or with
-/// `--bare` the wasm without the adapter.
+/// `--bare` the wasm without the adapter, or with `--loaded` the JS
+/// reference beside the wasm module it never calls.
 #[cfg(not(target_arch = "wasm32"))]
 fn reference() -> &'static str {
     if std::env::args().any(|a| a == "--bare") {
         "benches/workers/wasm-bare.mjs"
+    } else if std::env::args().any(|a| a == "--loaded") {
+        "benches/workers/js-with-wasm-standalone.mjs"
     } else {
         support::JS_WORKER
     }
@@ -211,6 +229,51 @@ fn keep_alive(runtime: Runtime) -> (Vec<f64>, Vec<f64>) {
     })
 }
 
+/// Peak RSS (VmHWM, MiB) of a fresh server through one warm request and
+/// one wave of `n`: what a process needs to hold `n` requests at once,
+/// without the earlier waves a long-lived server carries.
+#[cfg(not(target_arch = "wasm32"))]
+fn fresh_peak(runtime: Runtime, is_wasm: bool, n: usize) -> f64 {
+    let server = start(runtime, is_wasm, &[]);
+    assert_eq!(get(&server.url("/toy")).status, 200, "{}", runtime.name());
+    let wave = support::wave(runtime.name(), server.pid(), &server.url("/toy"), n);
+    assert_eq!(wave.errors, 0, "{wave:?}");
+    wave.peak_rss_mib
+}
+
+/// Fresh-process peaks at each of FRESH_SIZES, paired; then the wasm's
+/// extra over JS split into a part per process and a part per request in
+/// flight (the line through the two sizes' median gaps).
+#[cfg(not(target_arch = "wasm32"))]
+fn fresh_memory(runtime: Runtime) -> serde_json::Value {
+    let mut sizes = Vec::new();
+    let mut gaps = Vec::new();
+    for n in FRESH_SIZES {
+        let (wasm, js) = alternating(FRESH_PAIRS, |_, is_wasm| fresh_peak(runtime, is_wasm, n));
+        let what = format!("fresh peak RSS, one wave of {n}");
+        let mut record = paired(runtime, &what, ("mib", "MiB"), &wasm, &js);
+        record["n"] = n.into();
+        gaps.push(Stat::of(&wasm).median - Stat::of(&js).median);
+        sizes.push(record);
+    }
+    let per_request_kib = (gaps[1] - gaps[0]) * 1024.0 / (FRESH_SIZES[1] - FRESH_SIZES[0]) as f64;
+    let per_process_mib = gaps[0] - per_request_kib * FRESH_SIZES[0] as f64 / 1024.0;
+    println!(
+        "[bench] {} fresh peak RSS, wasm minus js: {:+.1} MiB at {}, {:+.1} at {}: {per_process_mib:.1} MiB per process + {per_request_kib:.2} KiB per request in flight",
+        runtime.name(),
+        gaps[0],
+        FRESH_SIZES[0],
+        gaps[1],
+        FRESH_SIZES[1]
+    );
+    json!({
+        "runtime": runtime.name(),
+        "sizes": sizes,
+        "per_process_mib": per_process_mib,
+        "per_request_in_flight_kib": per_request_kib,
+    })
+}
+
 /// One runtime's paired figures, printed; their record, keyed
 /// `wasm_<key>`, `js_<key>` and `wasm_js`. `unit`: (key, as printed).
 #[cfg(not(target_arch = "wasm32"))]
@@ -308,20 +371,23 @@ fn main() {
         .filter(|r| wanted.is_empty() || wanted.iter().any(|w| w == r.name()))
         .collect();
     if reference() != support::JS_WORKER {
-        println!("[bench] --bare: the `js` columns are {}", reference());
+        println!("[bench] ablation: the `js` figures are {}", reference());
     }
     // An ablation: nothing is written.
     let ablation = reference() != support::JS_WORKER || wasm_build() != "build";
     let keep_alive_only = std::env::args().any(|a| a == "--keep-alive");
+    let memory_only = std::env::args().any(|a| a == "--memory");
     let mut records = Vec::new();
     let mut lines = Vec::new();
     let mut targets = Vec::new();
     let mut starts = Vec::new();
     let mut keep_alives = Vec::new();
+    let mut fresh = Vec::new();
     // Keep-alive first, on workerd too (its waves are in benches/waves.rs).
     let keep_alive_runtimes = std::iter::once(Runtime::Workerd)
         .filter(|r| wanted.is_empty() || wanted.iter().any(|w| w == r.name()))
-        .chain(runtimes.iter().copied());
+        .chain(runtimes.iter().copied())
+        .filter(|_| !memory_only);
     for runtime in keep_alive_runtimes {
         let (wasm, js) = keep_alive(runtime);
         let record = paired(
@@ -345,6 +411,23 @@ fn main() {
         keep_alives.push(record);
     }
     for &runtime in runtimes.iter().filter(|_| !keep_alive_only) {
+        let record = fresh_memory(runtime);
+        let ratio = record["sizes"][0]["wasm_js"]["stat"]["median"]
+            .as_f64()
+            .unwrap_or(f64::NAN);
+        targets.push((
+            format!(
+                "{} c={} fresh peak RSS <= {FRESH_RSS_TARGET} x JS",
+                runtime.name(),
+                FRESH_SIZES[0]
+            ),
+            ratio,
+            ratio <= FRESH_RSS_TARGET,
+        ));
+        fresh.push(record);
+        if memory_only {
+            continue;
+        }
         for n in SIZES {
             let (record, line) = summarise(&series(runtime, n));
             let cpu = record["wasm_js"]["cpu"]["stat"]["median"]
@@ -382,10 +465,10 @@ fn main() {
     for line in &lines {
         println!("{line}");
     }
-    println!("\ntarget                              value    verdict");
+    println!("\n{:<44} value    verdict", "target");
     for (name, value, met) in &targets {
         println!(
-            "{name:<34} {value:>7.3}    {}",
+            "{name:<44} {value:>7.3}    {}",
             if *met { "met" } else { "MISSED" }
         );
     }
@@ -395,9 +478,10 @@ fn main() {
         "series": records,
         "time_to_first_response": starts,
         "keep_alive_sleep_0": keep_alives,
+        "fresh_memory": fresh,
         "targets": targets.iter().map(|(t, v, m)| json!({"target": t, "value": v, "met": m})).collect::<Vec<_>>(),
     });
-    if !ablation && !keep_alive_only {
+    if !ablation && !keep_alive_only && !memory_only {
         write(&results);
     }
 }

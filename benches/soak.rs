@@ -1,6 +1,6 @@
 //! `make soak`: reliability of the release worker on bare workerd under a
 //! 5000-request wave, 2000 client aborts, 60 s at concurrency 1000 and
-//! panics under load; then the minute at concurrency 1000 on workerd, Deno,
+//! panics under load; then three rounds of a minute at concurrency 1000 on workerd, Deno,
 //! Bun and Node, the wasm beside the plain-JS reference, with their memory
 //! (loopback only, every loop bounded). Prints a report and exits non-zero
 //! when a bound is broken. `-- --panics` and `-- --memory` run one part;

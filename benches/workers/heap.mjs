@@ -1,9 +1,10 @@
 // What a request in flight keeps alive in the V8 heap (`make heap`, through
-// benches/heap.rs): connects to a workerd's inspector, takes a heap
+// benches/heap.rs): connects to a workerd's or Node's inspector, takes a heap
 // snapshot after one request served (5 s) and one with N requests sleeping,
 // and prints the live heap per request in flight and the kinds of object it
 // is made of (count and bytes per request; kinds that grew by at least one
-// object per two requests). Run with the project's Node 22:
+// object per two requests), and, where the worker has `/__stats` (the test
+// build), its wasm linear memory at both points. Run with the project's Node 22:
 //   node benches/workers/heap.mjs INSPECTOR_PORT APP_PORT N
 // The worker must sleep longer than the snapshots take (TOY_SLEEP_MS=5000).
 const [inspector, app, n] = process.argv.slice(2).map(Number);
@@ -12,7 +13,10 @@ if (!inspector || !app || !n) {
   process.exit(2);
 }
 
-const ws = new WebSocket(`ws://127.0.0.1:${inspector}/main`);
+// The first target the inspector lists (workerd: the worker; Node: the
+// process).
+const [target] = await (await fetch(`http://127.0.0.1:${inspector}/json/list`)).json();
+const ws = new WebSocket(target?.webSocketDebuggerUrl ?? `ws://127.0.0.1:${inspector}/main`);
 await new Promise((resolve, reject) => {
   ws.addEventListener("open", resolve, { once: true });
   ws.addEventListener("error", () => reject(new Error(`no inspector on 127.0.0.1:${inspector}`)), { once: true });
@@ -66,15 +70,27 @@ await call("HeapProfiler.enable");
 // counted as growth.
 const first = await (await fetch(`http://127.0.0.1:${app}/toy`)).text();
 if (first !== '{"result":1}') throw new Error(`the first request answered ${first}`);
+// The wasm's linear memory in bytes, or null for a worker without /__stats.
+const linear = async () => {
+  const reply = await fetch(`http://127.0.0.1:${app}/__stats`);
+  return reply.ok ? (await reply.json()).wasm_memory_bytes : (await reply.arrayBuffer(), null);
+};
 const idle = await snapshot();
+const linearIdle = await linear();
 const requests = Array.from({ length: n }, () =>
   fetch(`http://127.0.0.1:${app}/toy`).then((r) => r.text(), (e) => String(e)),
 );
 await new Promise((resolve) => setTimeout(resolve, 1500)); // all sent, all sleeping
 const busy = await snapshot();
+const linearBusy = await linear();
 console.log(
   `live heap: idle ${idle.total} B, ${n} in flight ${busy.total} B: ${((busy.total - idle.total) / n).toFixed(0)} B per request in flight`,
 );
+if (linearIdle !== null) {
+  console.log(
+    `wasm linear memory: idle ${linearIdle} B, ${n} in flight ${linearBusy} B: ${((linearBusy - linearIdle) / n).toFixed(0)} B per request in flight (in the heap's JSArrayBufferData)`,
+  );
+}
 const rows = [];
 for (const [key, [count, bytes]] of busy.kinds) {
   const [count0, bytes0] = idle.kinds.get(key) ?? [0, 0];

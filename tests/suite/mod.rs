@@ -101,8 +101,8 @@ async fn strings_copied_out_of_wasm<F: std::future::Future>(work: F) -> (F::Outp
 async fn a_get_copies_one_string_out_of_wasm_its_server_timing() {
     // The first call makes the per-instance JS strings (and the header
     // template); a later one copies only what it computed: the
-    // Server-Timing value. (The URL, "abort", the header name and the body
-    // were copied on every call before: README, "The timer".)
+    // Server-Timing value: the URL, "abort", the header name and the body
+    // are not copied again.
     call("GET", "/toy", Ok(ms(0))).await;
     let req = request("GET", "http://toy.test/toy");
     let (response, copied) = strings_copied_out_of_wasm(app::handle(&req, Ok(ms(0)))).await;

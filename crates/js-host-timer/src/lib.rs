@@ -255,8 +255,8 @@ impl Sleep {
 
 impl State {
     /// Arms the first leg of the `millis` still to sleep: one function for
-    /// the first leg and the next (written out in both places, the app's
-    /// module was ~230 bytes larger).
+    /// the first leg and the next, kept out of line so that the module
+    /// holds it once.
     #[inline(never)]
     fn start(millis: u64, signal: Option<AbortSignal>) -> State {
         if signal.as_ref().is_some_and(AbortSignal::aborted) {
