@@ -40,7 +40,10 @@ fn main() {
     let vars = [("TOY_SLEEP_MS", "5000")];
     let js = || app_worker("build-test").with_modules([("worker.mjs", root.join(JS_WORKER))]);
     let servers = [
-        ("workerd wasm", Server::inspected(app_worker("build-test"), &vars)),
+        (
+            "workerd wasm",
+            Server::inspected(app_worker("build-test"), &vars),
+        ),
         ("workerd js", Server::inspected(js(), &vars)),
         ("node wasm", node_inspected(true, &vars)),
         ("node js", node_inspected(false, &vars)),
@@ -79,7 +82,11 @@ fn node_inspected(wasm: bool, vars: &[(&str, &str)]) -> (common::Server, u16) {
         .expect("a free loopback port")
         .port();
     let inspect = format!("--inspect=127.0.0.1:{inspector}");
-    let vars: Vec<(&str, &str)> = vars.iter().copied().chain([("NODE_OPTIONS", inspect.as_str())]).collect();
+    let vars: Vec<(&str, &str)> = vars
+        .iter()
+        .copied()
+        .chain([("NODE_OPTIONS", inspect.as_str())])
+        .collect();
     let server = if wasm {
         Server::on(Runtime::Node, "build-test", &vars)
     } else {
@@ -88,7 +95,11 @@ fn node_inspected(wasm: bool, vars: &[(&str, &str)]) -> (common::Server, u16) {
     let deadline = Instant::now() + Duration::from_secs(10);
     let list = format!("http://127.0.0.1:{inspector}/json/list");
     while workerd_harness::send("GET", &list, None).is_err() {
-        assert!(Instant::now() < deadline, "Node's inspector did not answer on 127.0.0.1:{inspector}:\n{}", server.log());
+        assert!(
+            Instant::now() < deadline,
+            "Node's inspector did not answer on 127.0.0.1:{inspector}:\n{}",
+            server.log()
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
     (server, inspector)

@@ -97,7 +97,7 @@ fn reference() -> &'static str {
     if std::env::args().any(|a| a == "--bare") {
         "benches/workers/wasm-bare.mjs"
     } else if std::env::args().any(|a| a == "--loaded") {
-        "benches/workers/js-with-wasm-standalone.mjs"
+        support::JS_WITH_WASM_STANDALONE
     } else {
         support::JS_WORKER
     }
@@ -192,15 +192,14 @@ fn first_responses(runtime: Runtime) -> (Vec<f64>, Vec<f64>) {
 /// answer must be a 200.
 #[cfg(not(target_arch = "wasm32"))]
 fn hey_keep_alive(url: &str, n: usize) {
-    let output = std::process::Command::new("hey")
-        .args(["-n", &n.to_string(), "-c", "50", "-t", "30", url])
-        .output()
-        .expect("run hey (scripts/setup.sh --load installs it)");
-    let text = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success() && text.contains(&format!("[200]\t{n} responses")),
-        "hey: not {n} answers 200:\n{text}"
+    let n_text = n.to_string();
+    let outcome = support::hey(
+        url,
+        &["-n", &n_text, "-c", "50"],
+        Duration::from_millis(100),
+        || {},
     );
+    assert_eq!((outcome.ok, outcome.errors), (n, 0), "hey: {outcome:?}");
 }
 
 /// The handler's own CPU per request, with no sleep and no connection

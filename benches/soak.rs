@@ -3,7 +3,8 @@
 //! panics under load; then three rounds of a minute at concurrency 1000 on workerd, Deno,
 //! Bun and Node, the wasm beside the plain-JS reference, with their memory
 //! (loopback only, every loop bounded). Prints a report and exits non-zero
-//! when a bound is broken. `-- --panics` and `-- --memory` run one part;
+//! when a bound is broken. `-- --panics` and `-- --memory` run one part,
+//! `-- --workerd` every part but the memory one;
 //! `-- --short` is the few-seconds version that also runs inside `make test`
 //! (without the memory part).
 
@@ -36,7 +37,7 @@ fn main() {
     } else {
         let mut report = support::soak::run(&params);
         // Minutes, not seconds: the full run only.
-        if !short {
+        if !short && !only("--workerd") {
             support::soak::memory_beside_js(&params, &mut report);
         }
         report

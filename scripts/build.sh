@@ -13,7 +13,7 @@
 #   scripts/build.sh --panic-abort --out-dir build-abort   an ablation: stable, panic=abort
 #
 # What worker-build would do, minus its entry shim (a Proxy per request, which
-# cost CPU and memory per request: docs/hosts.md, "The build"): cargo (nightly,
+# costs CPU and memory per request: docs/hosts.md, "The build: one for every runtime"): cargo (nightly,
 # unwinding panics: scripts/env.sh), then wasm-bindgen, then wasm-opt, then
 # esbuild for the glue's snippets.
 set -euo pipefail

@@ -10,7 +10,7 @@ mod common;
 mod support;
 
 use common::Server;
-use support::{Stat, Wave, percentile, summarise};
+use support::{Stat, Wave, read_hey, summarise};
 
 #[test]
 fn a_wave_of_ten_against_each_worker() {
@@ -90,6 +90,15 @@ fn the_memory_probes_answer() {
         assert_eq!(wave.errors, 0, "{wave:?}\n{}", server.log());
         assert!(wave.p50_ms >= 99.0, "{wave:?}");
     }
+    for runtime in [
+        common::Runtime::Deno,
+        common::Runtime::Bun,
+        common::Runtime::Node,
+    ] {
+        let server = Server::reference_on(runtime, support::JS_WITH_WASM_STANDALONE, &vars);
+        let wave = support::wave("js+wasm", server.pid(), &server.url("/toy"), 10);
+        assert_eq!(wave.errors, 0, "{runtime:?}: {wave:?}\n{}", server.log());
+    }
 }
 
 // The statistics the benchmark reports.
@@ -133,13 +142,19 @@ fn the_median_interval_is_the_order_statistics_for_95_percent() {
 }
 
 #[test]
-fn percentile_is_nearest_rank() {
-    let v: Vec<f64> = (1..=100).map(f64::from).collect();
-    assert_eq!(percentile(&v, 0.5), 50.0);
-    assert_eq!(percentile(&v, 0.99), 99.0);
-    assert_eq!(percentile(&v, 1.0), 100.0);
-    assert_eq!(percentile(&v, 0.0), 1.0);
-    assert!(percentile(&[], 0.5).is_nan());
+fn hey_s_summary_gives_answers_errors_and_latency() {
+    // The parts of a hey 0.1 summary the benches read.
+    let summary = "Summary:\n  Total:\t1.0123 secs\n  Total data:\t11964 bytes\n\nLatency distribution:\n  10% in 1.0021 secs\n  \
+                   50% in 1.0050 secs\n  99% in 1.0100 secs\n\nStatus code distribution:\n  [200]\t997 responses\n  \
+                   [500]\t1 responses\n\nError distribution:\n  [2]\tGet \"http://127.0.0.1:1/toy\": EOF\n";
+    let outcome = read_hey(summary);
+    assert_eq!(
+        (outcome.ok, outcome.errors, outcome.body_bytes),
+        (997, 3, 11964)
+    );
+    assert_eq!((outcome.p50_ms, outcome.p99_ms), (1005.0, 1010.0));
+    assert_eq!(outcome.first_errors.len(), 2, "{outcome:?}");
+    assert!(read_hey("").p50_ms.is_nan(), "no answers, no latency");
 }
 
 #[test]

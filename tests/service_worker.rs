@@ -153,7 +153,7 @@ fn copy_of_build(scratch: &Scratch) -> PathBuf {
             }
         }
     }
-    let dir = scratch.dir.join("site");
+    let dir = scratch.dir().join("site");
     copy(&built(), &dir);
     dir
 }

@@ -6,7 +6,6 @@
 //! server's CPU time per request and its peak RSS, read from /proc.
 #![allow(dead_code)] // each user takes a subset
 
-pub mod load;
 pub mod runtime_chart;
 pub mod soak;
 
@@ -21,6 +20,8 @@ pub const JS_FLOOR: &str = "benches/workers/js-floor.mjs";
 /// The JS reference with the wasm module loaded beside it, never called
 /// (imports JS_WORKER and build/index.js by those names).
 pub const JS_WITH_WASM: &str = "benches/workers/js-with-wasm.mjs";
+/// Its twin on Deno, Bun and Node (served by benches/workers/js-server.mjs).
+pub const JS_WITH_WASM_STANDALONE: &str = "benches/workers/js-with-wasm-standalone.mjs";
 
 /// The two probes `make bench` uses to take the fresh-memory gap apart:
 /// `wasm-liftoff`, the worker as deployed with V8 keeping its wasm in the
@@ -46,14 +47,9 @@ pub fn memory_probe(name: &str, vars: &[(&str, &str)]) -> crate::common::Server 
     }
 }
 
-/// The time now, UTC, as 2026-12-02T04:13:09Z (`date -u`).
+/// The time now as an HTTP date (Sun, 06 Dec 2026 20:13:09 GMT).
 pub fn utc_now() -> String {
-    let out = Command::new("date")
-        .args(["-u", "+%Y-%m-%dT%H:%M:%SZ"])
-        .output();
-    String::from_utf8_lossy(&out.map(|o| o.stdout).unwrap_or_default())
-        .trim()
-        .to_owned()
+    httpdate::fmt_http_date(std::time::SystemTime::now())
 }
 
 /// One wave's figures.
@@ -139,13 +135,110 @@ pub fn machine_noise() -> Stat {
     Stat::of(&runs)
 }
 
-/// The value at quantile `q` (0..=1) of sorted samples (nearest rank).
-pub fn percentile(sorted: &[f64], q: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
+/// What hey reports of a run: answers 200, everything else (other statuses
+/// and failed requests), the bytes of all bodies, the p50 and p99 latency of
+/// the answers, and the first few errors as hey words them.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub ok: usize,
+    pub errors: usize,
+    pub body_bytes: u64,
+    pub p50_ms: f64,
+    pub p99_ms: f64,
+    pub first_errors: Vec<String>,
+}
+
+/// Runs `hey` against `url` with `args` and a 30 s bound per request;
+/// `sample` is called every `every` while it runs. The one load generator
+/// of every bench and soak.
+pub fn hey(url: &str, args: &[&str], every: Duration, mut sample: impl FnMut()) -> Outcome {
+    let mut child = Command::new("hey")
+        .args(args)
+        .args(["-t", "30", url])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run hey (scripts/setup.sh --load installs it)");
+    while child.try_wait().ok().flatten().is_none() {
+        std::thread::sleep(every);
+        sample();
     }
-    let rank = (q * sorted.len() as f64).ceil() as usize;
-    sorted[rank.clamp(1, sorted.len()) - 1]
+    let output = child.wait_with_output().expect("hey's output");
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "hey failed: {}{text}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    read_hey(&text)
+}
+
+/// hey's summary: "  Total data:\t12000 bytes" under "Summary:",
+/// "  50% in 1.0050 secs" under "Latency distribution:",
+/// "  [200]\t1000 responses" under "Status code distribution:", and
+/// "  [3]\tGet ...: connection refused" under "Error distribution:".
+pub fn read_hey(text: &str) -> Outcome {
+    let mut outcome = Outcome {
+        p50_ms: f64::NAN,
+        p99_ms: f64::NAN,
+        ..Outcome::default()
+    };
+    let mut section = "";
+    for line in text.lines().map(str::trim) {
+        if line.ends_with(':') {
+            section = line;
+            continue;
+        }
+        let bracketed = line
+            .strip_prefix('[')
+            .and_then(|rest| rest.split_once(']'))
+            .map(|(inside, rest)| (inside, rest.trim()));
+        match (section, bracketed) {
+            ("Status code distribution:", Some((code, rest))) => {
+                let count: usize = rest
+                    .split_whitespace()
+                    .next()
+                    .and_then(|n| n.parse().ok())
+                    .unwrap_or(0);
+                if code == "200" {
+                    outcome.ok += count
+                } else {
+                    outcome.errors += count;
+                    outcome
+                        .first_errors
+                        .push(format!("{count} answered {code}"));
+                }
+            }
+            ("Error distribution:", Some((count, what))) => {
+                outcome.errors += count.parse::<usize>().unwrap_or(1);
+                outcome.first_errors.push(format!("{count}× {what}"));
+            }
+            ("Summary:", None) => {
+                if let Some(bytes) = line.strip_prefix("Total data:") {
+                    let bytes = bytes.split_whitespace().next().and_then(|n| n.parse().ok());
+                    outcome.body_bytes = bytes.unwrap_or(0);
+                }
+            }
+            ("Latency distribution:", None) => {
+                let secs = |prefix| {
+                    line.strip_prefix(prefix)?
+                        .split_whitespace()
+                        .next()?
+                        .parse::<f64>()
+                        .ok()
+                };
+                if let Some(s) = secs("50% in ") {
+                    outcome.p50_ms = s * 1e3
+                }
+                if let Some(s) = secs("99% in ") {
+                    outcome.p99_ms = s * 1e3
+                }
+            }
+            _ => {}
+        }
+    }
+    outcome.first_errors.truncate(5);
+    outcome
 }
 
 /// Fires one wave of `n` concurrent GETs at `url`, served by process `pid`.
@@ -155,51 +248,22 @@ pub fn wave(server: &str, pid: u32, url: &str, n: usize) -> Wave {
     let _ = fs::write(format!("/proc/{pid}/clear_refs"), "5");
     let cpu_before = cpu_ns(pid);
     let started = Instant::now();
-    let output = Command::new("hey")
-        .args([
-            "-n",
-            &n.to_string(),
-            "-c",
-            &n.to_string(),
-            "-t",
-            "30",
-            "-o",
-            "csv",
-            url,
-        ])
-        .output()
-        .expect("run hey (scripts/setup.sh --load installs it)");
+    let n_text = n.to_string();
+    let outcome = hey(
+        url,
+        &["-n", &n_text, "-c", &n_text],
+        Duration::from_millis(100),
+        || {},
+    );
     let wall = started.elapsed();
     let cpu = cpu_ns(pid).saturating_sub(cpu_before);
-    assert!(
-        output.status.success(),
-        "hey failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    // hey's CSV lists answered requests only: response-time (s), ..., status-code, offset.
-    let text = String::from_utf8_lossy(&output.stdout);
-    let mut latencies = Vec::with_capacity(n);
-    let mut ok = 0;
-    for row in text.lines().skip(1) {
-        let cols: Vec<&str> = row.split(',').collect();
-        if cols.len() < 8 {
-            continue;
-        }
-        if let Ok(seconds) = cols[0].parse::<f64>() {
-            latencies.push(seconds * 1000.0);
-        }
-        if cols[6] == "200" {
-            ok += 1;
-        }
-    }
-    latencies.sort_by(f64::total_cmp);
     Wave {
         server: server.to_owned(),
         n,
         wall_s: wall.as_secs_f64(),
-        p50_ms: percentile(&latencies, 0.50),
-        p99_ms: percentile(&latencies, 0.99),
-        errors: n.saturating_sub(ok),
+        p50_ms: outcome.p50_ms,
+        p99_ms: outcome.p99_ms,
+        errors: n.saturating_sub(outcome.ok),
         cpu_us_per_req: cpu as f64 / 1000.0 / n as f64,
         peak_rss_mib: status_kib(pid, "VmHWM") as f64 / 1024.0,
     }

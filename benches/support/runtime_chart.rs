@@ -32,7 +32,7 @@ pub fn runtime_chart(results: &Value) -> String {
         r##"<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{h}" viewBox="0 0 {W} {h}" font-family="sans-serif" font-size="12">
 <rect width="100%" height="100%" fill="white"/>
 <text x="{}" y="22" text-anchor="middle" font-size="14">GET /toy (1 s sleep): CPU per request, the one wasm build and the same handler in plain JS, per runtime</text>
-<text x="{}" y="40" text-anchor="middle" fill="#555">bar: median of the waves, whisker: min–max; right: wasm/JS, median of the per-pair ratios (95% interval); target ≤ 1.15</text>
+<text x="{}" y="40" text-anchor="middle" fill="#555">bar: median of the waves, whisker: min–max; right: wasm/JS, median of the per-pair ratios (95% interval); target ≤ 1.10</text>
 "##,
         W / 2.0,
         W / 2.0

@@ -4,11 +4,9 @@
 //! the test worker, whose /__stats shows live sleeps and wasm memory, and
 //! there asserted exactly (every sleep ends at once, memory stays put).
 
-use std::net::SocketAddr;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use super::load;
-use super::status_kib;
+use super::{Outcome, hey, status_kib};
 use crate::common::Server;
 
 /// How hard and how long.
@@ -93,13 +91,13 @@ impl Report {
         );
     }
 
-    fn outcome(&mut self, name: &str, outcome: &load::Outcome) {
+    fn outcome(&mut self, name: &str, outcome: &Outcome) {
         self.say(format!(
             "{name}: {} requests, {} errors, p50 {:.1} ms, p99 {:.1} ms",
             outcome.ok + outcome.errors,
             outcome.errors,
-            outcome.quantile_ms(0.5),
-            outcome.quantile_ms(0.99)
+            outcome.p50_ms,
+            outcome.p99_ms
         ));
         self.check(
             outcome.errors == 0,
@@ -108,11 +106,44 @@ impl Report {
                 outcome.errors, outcome.first_errors
             ),
         );
+        // Every 200 of /toy is the 12 bytes of {"result":1}.
+        self.check(
+            outcome.body_bytes == 12 * outcome.ok as u64,
+            format!(
+                "{name}: {} bytes of body for {} answers, not 12 each",
+                outcome.body_bytes, outcome.ok
+            ),
+        );
     }
 }
 
-fn addr(server: &Server) -> SocketAddr {
-    SocketAddr::from(([127, 0, 0, 1], server.port))
+/// `n` GET /toy all in flight at once.
+fn wave(server: &Server, n: usize) -> Outcome {
+    let n = n.to_string();
+    hey(
+        &server.url("/toy"),
+        &["-n", &n, "-c", &n],
+        Duration::from_millis(100),
+        || {},
+    )
+}
+
+/// `concurrency` clients sending GET /toy back to back, each on a new
+/// connection, for `duration`; `sample` is called every `every` meanwhile.
+fn sustained(
+    server: &Server,
+    concurrency: usize,
+    duration: Duration,
+    every: Duration,
+    sample: impl FnMut(),
+) -> Outcome {
+    let (c, z) = (concurrency.to_string(), format!("{}s", duration.as_secs()));
+    hey(
+        &server.url("/toy"),
+        &["-z", &z, "-c", &c, "-disable-keepalive"],
+        every,
+        sample,
+    )
 }
 
 fn mib(kib: u64) -> f64 {
@@ -139,12 +170,12 @@ pub fn run(p: &Params) -> Report {
 
     // 1. One big wave.
     let server = Server::workerd("build", &vars);
-    let big = load::wave(addr(&server), p.big_wave);
+    let big = wave(&server, p.big_wave);
     report.outcome(&format!("big wave of {}", p.big_wave), &big);
     // 2. Client aborts (RST mid-sleep), in batches, then the test worker's.
     client_aborts(&server, p, &mut report);
     std::thread::sleep(drain);
-    let follow = load::wave(addr(&server), p.follow_wave);
+    let follow = wave(&server, p.follow_wave);
     report.outcome(
         &format!("wave of {} after the aborts", p.follow_wave),
         &follow,
@@ -152,7 +183,7 @@ pub fn run(p: &Params) -> Report {
     report.no_errors_logged(&server);
     aborts_on_the_test_worker(p, &mut report);
     // 3. Sustained load.
-    sustained(&server, p, &mut report);
+    soak(&server, p, &mut report);
     // 4. Repeated panics under sustained load.
     panics_under_load(p, &mut report);
     report
@@ -173,18 +204,18 @@ fn panics_under_load(p: &Params, report: &mut Report) {
     let server = Server::workerd("build-test", &[("TOY_SLEEP_MS", sleep.as_str())]);
     // Wasm memory never shrinks: the baseline is taken after a wave as
     // large as the load, so that only a leak can grow it.
-    let warm = load::wave(addr(&server), p.soak_concurrency);
+    let warm = wave(&server, p.soak_concurrency);
     report.check(warm.errors == 0, format!("warm-up wave: {warm:?}"));
     let (_, memory_before) = crate::common::stats(&server);
     let rss_before = status_kib(server.pid(), "VmRSS");
     let mut panics = 0;
     let mut not_500 = Vec::new();
-    let outcome = load::sustained(
-        addr(&server),
+    let outcome = sustained(
+        &server,
         p.soak_concurrency,
         p.panic_soak,
         p.panic_every,
-        |_| {
+        || {
             let reply = crate::common::get(&server.url("/__panic"));
             panics += 1;
             if reply.status != 500 {
@@ -216,9 +247,6 @@ fn panics_under_load(p: &Params, report: &mut Report) {
         live == 0,
         format!("{live} sleeps still live after the panics"),
     );
-    if std::env::var_os("SOAK_DUMP").is_some() {
-        let _ = std::fs::write("/tmp/soak-panics.log", server.log());
-    }
     let unexpected: Vec<String> = error_lines(&server.log())
         .into_iter()
         .filter(|line| !line.contains("handler panicked"))
@@ -298,18 +326,13 @@ fn aborts_on_the_test_worker(p: &Params, report: &mut Report) {
 }
 
 /// Sustained load; RSS sampled as it runs.
-fn sustained(server: &Server, p: &Params, report: &mut Report) {
+fn soak(server: &Server, p: &Params, report: &mut Report) {
     let pid = server.pid();
+    let started = Instant::now();
     let mut samples: Vec<(Duration, u64)> = vec![(Duration::ZERO, status_kib(pid, "VmRSS"))];
-    let soak = load::sustained(
-        addr(server),
-        p.soak_concurrency,
-        p.soak,
-        p.sample_every,
-        |at| {
-            samples.push((at, status_kib(pid, "VmRSS")));
-        },
-    );
+    let soak = sustained(server, p.soak_concurrency, p.soak, p.sample_every, || {
+        samples.push((started.elapsed(), status_kib(pid, "VmRSS")));
+    });
     report.outcome(
         &format!("soak {:?} at concurrency {}", p.soak, p.soak_concurrency),
         &soak,
@@ -394,7 +417,12 @@ pub fn memory_beside_js(p: &Params, report: &mut Report) {
 /// wasm's linear memory checked; returns the RSS after the minute (MiB) and
 /// the RSS growth per request served over its second half (KiB; the flow is
 /// steady by then, so half the requests fall in it).
-fn memory_minute(runtime: crate::common::Runtime, wasm: bool, p: &Params, report: &mut Report) -> (f64, f64) {
+fn memory_minute(
+    runtime: crate::common::Runtime,
+    wasm: bool,
+    p: &Params,
+    report: &mut Report,
+) -> (f64, f64) {
     let sleep = p.sleep_ms.to_string();
     let vars = [("TOY_SLEEP_MS", sleep.as_str())];
     let server = if wasm {
@@ -406,23 +434,20 @@ fn memory_minute(runtime: crate::common::Runtime, wasm: bool, p: &Params, report
     let pid = server.pid();
     let start = status_kib(pid, "VmRSS");
     let (mut rss, mut linear) = (Vec::new(), Vec::new());
-    let outcome = load::sustained(
-        addr(&server),
-        p.soak_concurrency,
-        p.soak,
-        p.sample_every,
-        |_| {
-            rss.push(status_kib(pid, "VmRSS"));
-            if wasm {
-                linear.push(crate::common::stats(&server).1 / 1024);
-            }
-        },
-    );
+    let outcome = sustained(&server, p.soak_concurrency, p.soak, p.sample_every, || {
+        rss.push(status_kib(pid, "VmRSS"));
+        if wasm {
+            linear.push(crate::common::stats(&server).1 / 1024);
+        }
+    });
     let (end, peak) = (status_kib(pid, "VmRSS"), status_kib(pid, "VmHWM"));
     let middle = rss.get(rss.len() / 2).copied().unwrap_or(start);
     let served = (end as f64 - middle as f64) / (outcome.ok.max(2) / 2) as f64;
     report.outcome(
-        &format!("{name} {side}, {:?} at concurrency {}", p.soak, p.soak_concurrency),
+        &format!(
+            "{name} {side}, {:?} at concurrency {}",
+            p.soak, p.soak_concurrency
+        ),
         &outcome,
     );
     report.say(format!(

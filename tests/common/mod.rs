@@ -10,13 +10,11 @@
 use std::fs;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::process::Command;
 
 use std::time::{Duration, Instant};
-use workerd_harness::{Worker, Workerd};
+use workerd_harness::{Process, Worker, Workerd};
 
 /// The project root.
 pub fn root() -> PathBuf {
@@ -32,45 +30,38 @@ pub fn require(path: &Path, fix: &str) {
     );
 }
 
-/// A directory of its own under `target/e2e` for one server's config and log
-/// (or one dry run's output). Removed when dropped, unless the test is
-/// failing: then it is kept and its path printed, with the log's tail.
+/// A directory of its own under `target/e2e` for a test's files (a dry
+/// run's output, a copy of a build to break). Removed when dropped, unless
+/// the test is failing: then it is kept and its path printed.
 pub struct Scratch {
-    pub dir: PathBuf,
-    label: String,
+    dir: Option<tempfile::TempDir>,
 }
 
 impl Scratch {
     pub fn new(label: &str) -> Scratch {
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        let dir = root()
-            .join("target/e2e")
-            .join(format!("{label}-{}-{n}", std::process::id()));
-        fs::create_dir_all(&dir).expect("create scratch dir under target/e2e");
-        Scratch {
-            dir,
-            label: label.to_owned(),
-        }
+        let parent = root().join("target/e2e");
+        let dir = fs::create_dir_all(&parent)
+            .and_then(|()| {
+                tempfile::Builder::new()
+                    .prefix(&format!("{label}-"))
+                    .tempdir_in(&parent)
+            })
+            .expect("create scratch dir under target/e2e");
+        Scratch { dir: Some(dir) }
     }
 
-    /// Where the server's stdout and stderr go.
-    fn log(&self) -> PathBuf {
-        self.dir.join("server.log")
+    /// The directory.
+    pub fn dir(&self) -> &Path {
+        self.dir.as_ref().map_or(Path::new(""), |dir| dir.path())
     }
 }
 
 impl Drop for Scratch {
     fn drop(&mut self) {
-        if std::thread::panicking() {
-            eprintln!("[e2e] test failed: kept {}", self.dir.display());
-            if let Ok(log) = fs::read_to_string(self.log()) {
-                let tail: Vec<&str> = log.lines().rev().take(30).collect();
-                let tail: Vec<&str> = tail.into_iter().rev().collect();
-                eprintln!("[e2e] last lines of its server.log:\n{}", tail.join("\n"));
-            }
-        } else {
-            let _ = fs::remove_dir_all(&self.dir);
+        if std::thread::panicking()
+            && let Some(dir) = self.dir.take()
+        {
+            eprintln!("[e2e] test failed: kept {}", dir.keep().display());
         }
     }
 }
@@ -85,7 +76,7 @@ pub struct Server {
 
 enum Kind {
     Workerd(Worker),
-    Process { child: Child, scratch: Scratch },
+    Process(Process),
 }
 
 /// The app as its wrangler.toml describes it (main module, date, flags,
@@ -353,16 +344,16 @@ impl Server {
     ///
     /// Asked for port 0, chromedriver binds `::1` on a port the system picks
     /// and then `127.0.0.1` on the same number, which another process may
-    /// hold (seen in CI: "bind() failed: Address already in use", exit 1).
-    /// A new start gets a new port, so that one failure is retried.
+    /// hold ("bind() failed: Address already in use", exit 1). A new start
+    /// gets a new port, so that one failure is retried.
     pub fn chromedriver() -> Server {
         const ATTEMPTS: usize = 5;
         let mut attempt = 1;
         loop {
-            let scratch = Scratch::new("chromedriver");
+            let dir = Process::scratch().unwrap_or_else(|e| panic!("{e}"));
             let mut command = Command::new("chromedriver");
-            command.arg("--port=0").env("TMPDIR", &scratch.dir);
-            match Server::try_reporting_in(command, scratch, Duration::from_secs(30)) {
+            command.arg("--port=0").env("TMPDIR", &dir);
+            match Server::try_reporting_in(command, dir, Duration::from_secs(30)) {
                 Ok(server) => return server,
                 Err(why) if attempt < ATTEMPTS && why.contains("Address already in use") => {
                     eprintln!(
@@ -379,64 +370,45 @@ impl Server {
     /// ("... on http://127.0.0.1:PORT"): wrangler, Werkzeug and hypercorn all
     /// say so once they listen on the port the system gave them.
     fn reporting(command: Command, label: &str, wait: Duration) -> Server {
-        Server::reporting_in(command, Scratch::new(label), wait)
+        let dir = Process::scratch().unwrap_or_else(|e| panic!("{e}"));
+        Server::try_reporting_in(command, dir, wait).unwrap_or_else(|why| panic!("{label} {why}"))
     }
 
-    fn reporting_in(command: Command, scratch: Scratch, wait: Duration) -> Server {
-        let label = scratch.label.clone();
-        Server::try_reporting_in(command, scratch, wait)
-            .unwrap_or_else(|why| panic!("{label} {why}"))
-    }
-
-    /// [`Server::reporting_in`], but a server that exits before it reports a
-    /// port is an `Err` that quotes its log (its scratch directory goes).
+    /// [`Server::reporting`] with the scratch directory `dir` made already,
+    /// and a server that exits before it reports a port an `Err` that quotes
+    /// its log (its scratch directory goes).
     fn try_reporting_in(
-        command: Command,
-        scratch: Scratch,
+        mut command: Command,
+        dir: PathBuf,
         wait: Duration,
     ) -> Result<Server, String> {
-        let label = scratch.label.clone();
-        let mut server = Server::launch(command, 0, scratch);
+        let mut process =
+            Process::spawn(&mut command, dir, "server.log").map_err(|e| e.to_string())?;
         let deadline = Instant::now() + wait;
-        server.port = loop {
-            let text = server.log();
+        let port = loop {
+            let text = process.log();
             if let Some(port) = reported_port(&text) {
                 break port;
             }
-            if let Kind::Process { child, .. } = &mut server.kind
-                && let Ok(Some(status)) = child.try_wait()
-            {
+            if let Some(status) = process.exited() {
                 return Err(format!("exited ({status}) before it listened:\n{text}"));
             }
-            assert!(
-                Instant::now() < deadline,
-                "{label} did not report a port within {wait:?}:\n{text}"
-            );
+            if Instant::now() > deadline {
+                return Err(format!("did not report a port within {wait:?}:\n{text}"));
+            }
             std::thread::sleep(Duration::from_millis(20));
         };
-        Ok(server)
-    }
-
-    fn launch(mut command: Command, port: u16, scratch: Scratch) -> Server {
-        let out = fs::File::create(scratch.log()).expect("create server log");
-        let err = out.try_clone().expect("clone log handle");
-        command
-            .stdin(Stdio::null())
-            .stdout(out)
-            .stderr(err)
-            .process_group(0);
-        let child = command.spawn().expect("spawn server");
-        Server {
+        Ok(Server {
             port,
-            kind: Kind::Process { child, scratch },
-        }
+            kind: Kind::Process(process),
+        })
     }
 
     /// The server's process id (workerd itself for bare workerd).
     pub fn pid(&self) -> u32 {
         match &self.kind {
             Kind::Workerd(worker) => worker.pid(),
-            Kind::Process { child, .. } => child.id(),
+            Kind::Process(process) => process.pid(),
         }
     }
 
@@ -444,15 +416,15 @@ impl Server {
     /// project's and waits up to `within` for it to exit: its exit code
     /// (`None`: still running, or killed by a signal).
     pub fn stop_with(&mut self, signal: libc::c_int, within: Duration) -> Option<i32> {
-        let Kind::Process { child, .. } = &mut self.kind else {
+        let Kind::Process(process) = &mut self.kind else {
             panic!("stop_with() is for server processes, not the harness's workerd");
         };
-        let pid = libc::pid_t::try_from(child.id()).ok()?;
+        let pid = libc::pid_t::try_from(process.pid()).ok()?;
         // SAFETY: kill(2) takes plain integers.
         unsafe { libc::kill(pid, signal) };
         let deadline = Instant::now() + within;
         while Instant::now() < deadline {
-            if let Ok(Some(status)) = child.try_wait() {
+            if let Some(status) = process.exited() {
                 return status.code();
             }
             std::thread::sleep(Duration::from_millis(20));
@@ -469,7 +441,7 @@ impl Server {
     pub fn log(&self) -> String {
         match &self.kind {
             Kind::Workerd(worker) => worker.log(),
-            Kind::Process { scratch, .. } => fs::read_to_string(scratch.log()).unwrap_or_default(),
+            Kind::Process(process) => process.log(),
         }
     }
 
@@ -512,27 +484,8 @@ fn reported_port(log: &str) -> Option<u16> {
     })
 }
 
-impl Drop for Server {
-    fn drop(&mut self) {
-        // workerd-harness's Worker stops its own workerd.
-        let Kind::Process { child, .. } = &mut self.kind else {
-            return;
-        };
-        // The whole process group (wrangler runs workerd as a child). The
-        // group id is the child's pid, set by `process_group(0)` at spawn.
-        if let Ok(pgid) = libc::pid_t::try_from(child.id())
-            && pgid > 1
-        {
-            // SAFETY: kill(2) takes plain integers; a negative pid names a group.
-            unsafe { libc::kill(-pgid, libc::SIGKILL) };
-        }
-        let _ = child.wait();
-        // `scratch` is dropped next: removed, or kept if the test failed.
-    }
-}
-
 /// What `wrangler deploy --dry-run` produced: the sizes it printed and the
-/// bundle it would upload (in `scratch.dir/dist`).
+/// bundle it would upload (in the scratch directory's `dist`).
 pub struct DryRun {
     pub total_kib: f64,
     pub gzip_kib: f64,
@@ -542,7 +495,7 @@ pub struct DryRun {
 impl DryRun {
     /// The directory holding the bundle.
     pub fn dist(&self) -> PathBuf {
-        self.scratch.dir.join("dist")
+        self.scratch.dir().join("dist")
     }
 }
 
@@ -557,7 +510,7 @@ pub fn dry_run() -> DryRun {
         .arg("-c")
         .arg(format!(
             "source scripts/env.sh && wrangler deploy --dry-run --outdir {}",
-            scratch.dir.join("dist").display()
+            scratch.dir().join("dist").display()
         ))
         .output()
         .expect("run wrangler");

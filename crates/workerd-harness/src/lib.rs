@@ -34,6 +34,9 @@
 //!   group, also when the test panics. Its config and log live in a scratch
 //!   directory, removed on drop unless the test is failing: then the path
 //!   and the log's last lines are printed.
+//! - **Other processes a test needs** (a backend, `wrangler dev`) get the
+//!   same care through [`Process`]: their own process group, killed on
+//!   drop, and a scratch directory for their files and log.
 //! - **Finds workerd** at [`Workerd::workerd_binary`], else `$WORKERD_BIN`,
 //!   else `node_modules/@cloudflare/workerd-<platform>/bin/workerd` in the
 //!   project directory or above (npm installs it with `wrangler`). Not found
@@ -57,7 +60,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-pub use process::Worker;
+pub use process::{Process, Worker};
 
 /// The platform part of the npm package name `@cloudflare/workerd-<platform>`.
 const PLATFORM: &str = if cfg!(all(target_os = "linux", target_arch = "aarch64")) {

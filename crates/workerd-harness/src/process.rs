@@ -1,5 +1,6 @@
-//! One workerd process: its scratch directory, the socket it inherits, the
-//! control pipe that says when it listens, and killing it on drop.
+//! A test's process (its own process group, its scratch directory, stopped
+//! on drop), and one workerd run as one: the socket it inherits and the
+//! control pipe that says when it listens.
 
 use std::fs;
 use std::io::{BufRead, BufReader};
@@ -7,21 +8,123 @@ use std::net::TcpListener;
 use std::os::fd::{AsRawFd, RawFd};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 
 use crate::{Error, Reply, Workerd};
 
-/// A running workerd serving one worker on `127.0.0.1`. Dropping it kills
-/// workerd (its whole process group) and removes its scratch directory,
-/// unless the thread is panicking: then the directory is kept and the log's
-/// last lines are printed.
+/// A process run for a test (workerd, or any server the test needs beside
+/// it), in a process group of its own, with a scratch directory for its
+/// files and its log. Dropping it kills the whole group (what the process
+/// started goes too) and removes the directory, unless the thread is
+/// panicking: then the directory is kept and the log's last lines printed.
+#[derive(Debug)]
+pub struct Process {
+    child: Child,
+    dir: PathBuf,
+    log: PathBuf,
+}
+
+impl Process {
+    /// A new, empty scratch directory under `$TMPDIR/workerd-harness`, for
+    /// the files the process will read before it is spawned.
+    pub fn scratch() -> Result<PathBuf, Error> {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let dir = std::env::temp_dir()
+            .join("workerd-harness")
+            .join(format!("{}-{n}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).map_err(|e| io(&format!("creating {}", dir.display()), e))?;
+        Ok(dir)
+    }
+
+    /// Spawns `command` in a new process group, stdin closed, stdout and
+    /// stderr into `dir/log`; `dir` (from [`Process::scratch`]) goes with the
+    /// process.
+    pub fn spawn(command: &mut Command, dir: PathBuf, log: &str) -> Result<Process, Error> {
+        let log = dir.join(log);
+        let spawned = fs::File::create(&log)
+            .and_then(|out| Ok((out.try_clone()?, out)))
+            .map_err(|e| io(&format!("creating {}", log.display()), e))
+            .and_then(|(out, err)| {
+                let program = command.get_program().to_string_lossy().into_owned();
+                command
+                    .stdin(Stdio::null())
+                    .stdout(out)
+                    .stderr(err)
+                    .process_group(0)
+                    .spawn()
+                    .map_err(|e| io(&format!("spawning {program}"), e))
+            });
+        match spawned {
+            Ok(child) => Ok(Process { child, dir, log }),
+            Err(error) => {
+                let _ = fs::remove_dir_all(&dir);
+                Err(error)
+            }
+        }
+    }
+
+    /// The process id (the group's id too).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Its scratch directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Everything it printed so far.
+    pub fn log(&self) -> String {
+        fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// `Some(status)` once it has exited.
+    pub fn exited(&mut self) -> Option<ExitStatus> {
+        self.child.try_wait().ok().flatten()
+    }
+
+    /// Kills the group and waits for the process, keeping the directory:
+    /// for a caller that then reads the log and lets the value drop.
+    fn kill(&mut self) {
+        if let Ok(pgid) = libc::pid_t::try_from(self.child.id())
+            && pgid > 1
+        {
+            // SAFETY: kill(2) takes plain integers; a negative pid names a group.
+            unsafe { libc::kill(-pgid, libc::SIGKILL) };
+        }
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        self.kill();
+        if std::thread::panicking() {
+            let log = self.log();
+            let tail: Vec<&str> = log.lines().rev().take(30).collect();
+            let tail: Vec<&str> = tail.into_iter().rev().collect();
+            eprintln!(
+                "[workerd-harness] test failed: kept {}; the last lines of its log:\n{}",
+                self.dir.display(),
+                tail.join("\n")
+            );
+        } else {
+            let _ = fs::remove_dir_all(&self.dir);
+        }
+    }
+}
+
+/// A running workerd serving one worker on `127.0.0.1`, a [`Process`]:
+/// dropping it kills workerd and removes its scratch directory (kept, with
+/// the log's last lines printed, when the test is failing).
 #[derive(Debug)]
 pub struct Worker {
-    child: Child,
+    process: Process,
     port: u16,
-    dir: PathBuf,
 }
 
 impl Worker {
@@ -32,7 +135,7 @@ impl Worker {
 
     /// workerd's process id.
     pub fn pid(&self) -> u32 {
-        self.child.id()
+        self.process.pid()
     }
 
     /// `http://127.0.0.1:PORT{path}`, for any HTTP client.
@@ -53,46 +156,17 @@ impl Worker {
     /// Everything workerd printed so far (the worker's `console` output and
     /// uncaught errors among it).
     pub fn log(&self) -> String {
-        fs::read_to_string(self.dir.join("workerd.log")).unwrap_or_default()
+        self.process.log()
     }
 
     /// The scratch directory: `workerd.capnp`, `modules/`, `workerd.log`.
     pub fn dir(&self) -> &Path {
-        &self.dir
+        self.process.dir()
     }
-}
-
-impl Drop for Worker {
-    fn drop(&mut self) {
-        kill_group(&mut self.child);
-        if std::thread::panicking() {
-            let log = self.log();
-            let tail: Vec<&str> = log.lines().rev().take(30).collect();
-            let tail: Vec<&str> = tail.into_iter().rev().collect();
-            eprintln!(
-                "[workerd-harness] test failed: kept {}; last lines of workerd.log:\n{}",
-                self.dir.display(),
-                tail.join("\n")
-            );
-        } else {
-            let _ = fs::remove_dir_all(&self.dir);
-        }
-    }
-}
-
-/// The whole process group: workerd is its leader (`process_group(0)`).
-fn kill_group(child: &mut Child) {
-    if let Ok(pgid) = libc::pid_t::try_from(child.id())
-        && pgid > 1
-    {
-        // SAFETY: kill(2) takes plain integers; a negative pid names a group.
-        unsafe { libc::kill(-pgid, libc::SIGKILL) };
-    }
-    let _ = child.wait();
 }
 
 pub(crate) fn start(config: &Workerd, workerd: &Path) -> Result<Worker, Error> {
-    let dir = scratch_dir()?;
+    let dir = Process::scratch()?;
     // Copies, embedded by relative paths: workerd reads `embed` paths
     // relative to its config and refuses absolute ones, and a copy is what a
     // kept scratch directory needs to replay a failure.
@@ -109,8 +183,6 @@ pub(crate) fn start(config: &Workerd, workerd: &Path) -> Result<Worker, Error> {
     }
     let config_path = dir.join("workerd.capnp");
     fs::write(&config_path, config.config(&files)).map_err(|e| io("writing workerd.capnp", e))?;
-    let log =
-        fs::File::create(dir.join("workerd.log")).map_err(|e| io("creating workerd.log", e))?;
     let listener = loopback_listener().map_err(|e| io("listening on 127.0.0.1:0", e))?;
     let port = listener
         .local_addr()
@@ -130,26 +202,16 @@ pub(crate) fn start(config: &Workerd, workerd: &Path) -> Result<Worker, Error> {
             config
                 .inspector_port
                 .map(|port| format!("--inspector-addr=127.0.0.1:{port}")),
-        )
-        .stdin(Stdio::null())
-        .stdout(
-            log.try_clone()
-                .map_err(|e| io("cloning the log handle", e))?,
-        )
-        .stderr(log)
-        .process_group(0);
-    let mut child = command
-        .spawn()
-        .map_err(|e| io(&format!("spawning {}", workerd.display()), e))?;
+        );
+    let mut process = Process::spawn(&mut command, dir, "workerd.log")?;
     // Our copies go: if workerd dies, the port stops accepting and the pipe
     // reaches its end.
     drop((listener, control_out));
     match wait_for_listen(control, config.start_timeout) {
-        Ok(()) => Ok(Worker { child, port, dir }),
+        Ok(()) => Ok(Worker { process, port }),
         Err(reason) => {
-            kill_group(&mut child);
-            let log = fs::read_to_string(dir.join("workerd.log")).unwrap_or_default();
-            let _ = fs::remove_dir_all(&dir);
+            process.kill();
+            let log = process.log();
             Err(Error::StartFailed { reason, log })
         }
     }
@@ -181,18 +243,6 @@ fn wait_for_listen(
 
 fn io(what: &str, error: std::io::Error) -> Error {
     Error::Io(what.to_owned(), error)
-}
-
-/// `$TMPDIR/workerd-harness/<pid>-<n>`, new and empty.
-fn scratch_dir() -> Result<PathBuf, Error> {
-    static NEXT: AtomicUsize = AtomicUsize::new(0);
-    let n = NEXT.fetch_add(1, Ordering::Relaxed);
-    let dir = std::env::temp_dir()
-        .join("workerd-harness")
-        .join(format!("{}-{n}", std::process::id()));
-    let _ = fs::remove_dir_all(&dir);
-    fs::create_dir_all(&dir).map_err(|e| io(&format!("creating {}", dir.display()), e))?;
-    Ok(dir)
 }
 
 /// A listening socket on 127.0.0.1 whose port the kernel chose, handed to

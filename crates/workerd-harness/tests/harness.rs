@@ -176,6 +176,41 @@ fn dropping_stops_workerd_even_when_the_test_panics() {
     assert!(!alive(pid), "workerd {pid} outlived a panicking test");
 }
 
+#[test]
+fn dropping_a_process_kills_its_group_and_removes_its_directory() {
+    // A shell that starts a grandchild and waits: the group holds both.
+    let dir = workerd_harness::Process::scratch().expect("scratch");
+    let mut command = std::process::Command::new("sh");
+    command.current_dir(&dir).args([
+        "-c",
+        "sleep 60 & echo $! > grandchild.pid; echo ready; wait",
+    ]);
+    let process =
+        workerd_harness::Process::spawn(&mut command, dir.clone(), "out.log").expect("spawn");
+    let started = Instant::now();
+    while !process.log().contains("ready") {
+        assert!(started.elapsed() < Duration::from_secs(10), "no ready line");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let grandchild: u32 = fs::read_to_string(dir.join("grandchild.pid"))
+        .expect("pid file")
+        .trim()
+        .parse()
+        .expect("a pid");
+    let (pid, kept) = (process.pid(), process.dir().to_owned());
+    assert!(alive(pid) && alive(grandchild));
+    drop(process);
+    assert!(!alive(pid), "the process outlived its Process");
+    // The grandchild is not ours to reap: killed, it may stay a zombie of
+    // init for a moment. Its state says whether it is dead.
+    let state = fs::read_to_string(format!("/proc/{grandchild}/stat")).unwrap_or_default();
+    assert!(
+        state.is_empty() || state.contains(") Z "),
+        "the grandchild outlived the group: {state}"
+    );
+    assert!(!kept.exists(), "{} stayed", kept.display());
+}
+
 /// `(module (func (export "answer") (result i32) i32.const 42))`.
 const WASM: &[u8] = &[
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7f, 0x03,
