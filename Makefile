@@ -37,7 +37,7 @@ lint:
 	cargo clippy --lib --target wasm32-unknown-unknown --features service-worker,test-routes -- -D warnings
 	# The unwinding build the app ships (nightly, scripts/env.sh), tests included.
 	source scripts/env.sh && unwind_cargo clippy --workspace --all-targets --target wasm32-unknown-unknown --features toy-edge/entry,toy-edge/test-routes -- -D warnings
-	# What comments and docs name (make targets, README sections, this tree's files) exists.
+	# What comments and docs name exists: this Makefile's targets, README sections, this tree's files.
 	scripts/check-refs.sh
 	# The libraries are publishable (nothing is published): docs build clean, the package verifies.
 	RUSTDOCFLAGS='-D warnings' cargo doc --quiet --no-deps -p js-host-timer -p workerd-harness

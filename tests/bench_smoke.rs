@@ -152,9 +152,17 @@ fn hey_s_summary_gives_answers_errors_and_latency() {
         (outcome.ok, outcome.errors, outcome.body_bytes),
         (997, 3, 11964)
     );
-    assert_eq!((outcome.p50_ms, outcome.p99_ms), (1005.0, 1010.0));
+    assert_eq!(
+        (outcome.p50_ms.round(), outcome.p99_ms.round()),
+        (1005.0, 1010.0)
+    );
     assert_eq!(outcome.first_errors.len(), 2, "{outcome:?}");
     assert!(read_hey("").p50_ms.is_nan(), "no answers, no latency");
+    // One answer: no percentile line; the slowest is every percentile.
+    let one = read_hey(
+        "Summary:\n  Slowest:\t0.1012 secs\n\nStatus code distribution:\n  [200]\t1 responses\n",
+    );
+    assert_eq!((one.p50_ms.round(), one.p99_ms.round()), (101.0, 101.0));
 }
 
 #[test]

@@ -173,7 +173,8 @@ pub fn hey(url: &str, args: &[&str], every: Duration, mut sample: impl FnMut()) 
     read_hey(&text)
 }
 
-/// hey's summary: "  Total data:\t12000 bytes" under "Summary:",
+/// hey's summary: "  Slowest:\t1.0210 secs" and "  Total data:\t12000
+/// bytes" under "Summary:",
 /// "  50% in 1.0050 secs" under "Latency distribution:",
 /// "  [200]\t1000 responses" under "Status code distribution:", and
 /// "  [3]\tGet ...: connection refused" under "Error distribution:".
@@ -184,6 +185,7 @@ pub fn read_hey(text: &str) -> Outcome {
         ..Outcome::default()
     };
     let mut section = "";
+    let mut slowest_ms = f64::NAN;
     for line in text.lines().map(str::trim) {
         if line.ends_with(':') {
             section = line;
@@ -214,6 +216,13 @@ pub fn read_hey(text: &str) -> Outcome {
                 outcome.first_errors.push(format!("{count}× {what}"));
             }
             ("Summary:", None) => {
+                if let Some(secs) = line.strip_prefix("Slowest:") {
+                    let secs = secs
+                        .split_whitespace()
+                        .next()
+                        .and_then(|s| s.parse::<f64>().ok());
+                    slowest_ms = secs.map_or(f64::NAN, |s| s * 1e3);
+                }
                 if let Some(bytes) = line.strip_prefix("Total data:") {
                     let bytes = bytes.split_whitespace().next().and_then(|n| n.parse().ok());
                     outcome.body_bytes = bytes.unwrap_or(0);
@@ -235,6 +244,14 @@ pub fn read_hey(text: &str) -> Outcome {
                 }
             }
             _ => {}
+        }
+    }
+    // hey prints a percentile only once an answer reaches it (none of 95%
+    // and 99% below 100 answers, none at all for one): there the slowest
+    // answer is the nearest-rank percentile.
+    for percentile in [&mut outcome.p50_ms, &mut outcome.p99_ms] {
+        if percentile.is_nan() {
+            *percentile = slowest_ms;
         }
     }
     outcome.first_errors.truncate(5);
