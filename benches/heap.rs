@@ -26,7 +26,7 @@ fn main() {}
 fn main() {
     use std::process::Command;
 
-    use common::{Server, app_worker, require, root};
+    use common::{app_worker, require, root};
     use support::JS_WORKER;
 
     // cargo passes `--bench` to a harness-less bench; N is the one number.
@@ -42,9 +42,9 @@ fn main() {
     let servers = [
         (
             "workerd wasm",
-            Server::inspected(app_worker("build-test"), &vars),
+            workerd_inspected(app_worker("build-test"), &vars),
         ),
-        ("workerd js", Server::inspected(js(), &vars)),
+        ("workerd js", workerd_inspected(js(), &vars)),
         ("node wasm", node_inspected(true, &vars)),
         ("node js", node_inspected(false, &vars)),
     ];
@@ -70,18 +70,53 @@ fn main() {
     }
 }
 
+/// A loopback port the kernel just handed out and this process let go of:
+/// neither workerd nor Node takes an inherited socket for its inspector.
+#[cfg(not(target_arch = "wasm32"))]
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|free| free.local_addr())
+        .expect("a free loopback port")
+        .port()
+}
+
+/// `server` and its inspector's `port`, once the inspector answers.
+#[cfg(not(target_arch = "wasm32"))]
+fn answering(server: common::Server, port: u16) -> (common::Server, u16) {
+    use std::time::{Duration, Instant};
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let list = format!("http://127.0.0.1:{port}/json/list");
+    while workerd_harness::send("GET", &list, None).is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "no inspector answered on 127.0.0.1:{port}:\n{}",
+            server.log()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    (server, port)
+}
+
+/// `worker` on workerd with its inspector (the Chrome DevTools protocol).
+#[cfg(not(target_arch = "wasm32"))]
+fn workerd_inspected(
+    worker: workerd_harness::Workerd,
+    vars: &[(&str, &str)],
+) -> (common::Server, u16) {
+    let port = free_port();
+    answering(
+        common::Server::start(worker.inspector_port(port), vars),
+        port,
+    )
+}
+
 /// The test build (`wasm`) or the JS reference on Node, with Node's
-/// inspector on a free loopback port (NODE_OPTIONS=--inspect); returns the
-/// server and the inspector's port once it answers.
+/// inspector on (NODE_OPTIONS=--inspect).
 #[cfg(not(target_arch = "wasm32"))]
 fn node_inspected(wasm: bool, vars: &[(&str, &str)]) -> (common::Server, u16) {
     use common::{Runtime, Server};
-    use std::time::{Duration, Instant};
-    let inspector = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|free| free.local_addr())
-        .expect("a free loopback port")
-        .port();
-    let inspect = format!("--inspect=127.0.0.1:{inspector}");
+    let port = free_port();
+    let inspect = format!("--inspect=127.0.0.1:{port}");
     let vars: Vec<(&str, &str)> = vars
         .iter()
         .copied()
@@ -92,15 +127,5 @@ fn node_inspected(wasm: bool, vars: &[(&str, &str)]) -> (common::Server, u16) {
     } else {
         Server::reference_on(Runtime::Node, support::JS_WORKER, &vars)
     };
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let list = format!("http://127.0.0.1:{inspector}/json/list");
-    while workerd_harness::send("GET", &list, None).is_err() {
-        assert!(
-            Instant::now() < deadline,
-            "Node's inspector did not answer on 127.0.0.1:{inspector}:\n{}",
-            server.log()
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    (server, inspector)
+    answering(server, port)
 }

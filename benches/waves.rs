@@ -53,7 +53,7 @@ fn start(name: &str, vars: &[(&str, &str)]) -> Server {
         "wasm" => Server::workerd("build", vars),
         "js" => Server::workerd_js(support::JS_WORKER, vars),
         "js-floor" => Server::workerd_js(support::JS_FLOOR, vars),
-        "tokio" => Server::tokio_example(vars),
+        "tokio" => tokio_example(vars),
         "flask-fixed" => Server::python_with("flask_fixed.py", vars),
         "quart" => Server::python_with("quart_app.py", vars),
         "seed" => Server::python_with("seed.py", vars),
@@ -621,4 +621,15 @@ fn runtime_costs() -> (f64, f64) {
     }
     let shared_call = started.elapsed().as_secs_f64() * 1e6 / f64::from(CALLS);
     (per_call, shared_call)
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+/// The native tokio server (examples/tokio_server.rs, release build), on
+/// the port it picks and reports.
+fn tokio_example(vars: &[(&str, &str)]) -> Server {
+    let binary = common::root().join("target/release/examples/tokio_server");
+    common::require(&binary, "cargo build --release --example tokio_server");
+    let mut command = std::process::Command::new(binary);
+    command.arg("127.0.0.1:0").envs(vars.iter().copied());
+    Server::reporting(command, "tokio", Duration::from_secs(30))
 }

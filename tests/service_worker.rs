@@ -11,13 +11,14 @@ mod common;
 
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use fantoccini::{Client, ClientBuilder};
 use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::{Value, json};
 
-use common::{Scratch, Server, root};
+use common::{Scratch, Server, require, root};
 
 /// Chromium with its page and the two processes behind it; all stopped on drop.
 struct Browser {
@@ -32,7 +33,7 @@ impl Browser {
     /// Chromium, with the flags from webdriver.json (the same as the
     /// wasm-bindgen browser host).
     async fn open(dir: &Path, page: &str) -> Browser {
-        let site = Server::static_files(dir);
+        let site = static_files(dir);
         let driver = Server::chromedriver();
         let options: Value = serde_json::from_str(
             &fs::read_to_string(root().join("webdriver.json")).expect("read webdriver.json"),
@@ -548,4 +549,23 @@ async fn the_release_build_has_no_test_routes() {
         assert!(got.body.contains("<html"), "{path}: {got:?}");
     }
     browser.close().await;
+}
+
+/// Python's `http.server` serving the files in `dir` (and nothing else:
+/// no `/toy`) on the port it picks and reports.
+fn static_files(dir: &Path) -> Server {
+    require(&dir.join("index.html"), "scripts/build.sh --service-worker");
+    let mut command = Command::new("/usr/bin/python3");
+    command
+        .args([
+            "-u",
+            "-m",
+            "http.server",
+            "--bind",
+            "127.0.0.1",
+            "--directory",
+        ])
+        .arg(dir)
+        .arg("0");
+    Server::reporting(command, "static", Duration::from_secs(30))
 }

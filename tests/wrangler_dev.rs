@@ -8,11 +8,13 @@ mod common;
 
 use std::time::Duration;
 
-use common::{Server, get};
+use std::process::Command;
+
+use common::{Server, get, require, root};
 
 #[test]
 fn wrangler_dev_serves_toy() {
-    let server = Server::wrangler_dev();
+    let server = wrangler_dev();
     let reply = get(&server.url("/toy"));
     assert_eq!(reply.status, 200, "{reply:?}\n{}", server.log());
     assert_eq!(reply.body, r#"{"result":1}"#);
@@ -30,4 +32,20 @@ fn wrangler_dev_serves_toy() {
             "wrangler dev printed {worry:?}:\n{log}"
         );
     }
+}
+
+/// `wrangler dev` as a user runs it (it builds the worker first), on the
+/// port wrangler picks and reports (so it runs beside `make dev`, and
+/// cannot be mistaken for another server).
+fn wrangler_dev() -> Server {
+    let root = root();
+    let wrangler = root.join("node_modules/.bin/wrangler");
+    require(&wrangler, "make test (npm ci installs wrangler)");
+    // Same environment as `make dev`: scripts/env.sh puts node 22 first.
+    let mut command = Command::new("bash");
+    command
+        .current_dir(&root)
+        .arg("-c")
+        .arg("source scripts/env.sh && exec wrangler dev --port 0 --inspector-port 0");
+    Server::reporting(command, "wrangler", Duration::from_secs(300))
 }

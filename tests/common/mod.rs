@@ -1,6 +1,8 @@
-//! Harness shared by the native end-to-end tests: starts the built worker on
-//! bare workerd (or under `wrangler dev`) on a free loopback port, talks HTTP
-//! to it, and stops it when dropped.
+//! Harness shared by the native end-to-end tests and the benches: starts the
+//! built worker on bare workerd or a runtime, and the servers it is compared
+//! with, on loopback ports, talks HTTP to them, and stops them when dropped
+//! (workerd-harness's `Worker` and `Process`). What one test file alone
+//! needs lives in that file.
 //!
 //! The tests need the worker built first (`make test` does it). A missing
 //! build or tool fails the test with the command that fixes it; nothing is
@@ -9,7 +11,7 @@
 
 use std::fs;
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -156,38 +158,6 @@ impl Server {
         Server::start(app_worker(bundle_dir), vars)
     }
 
-    /// Bare workerd serving exactly what `wrangler deploy --dry-run --outdir
-    /// DIR` wrote: the bundle that would be uploaded, module names as in it,
-    /// the main module (its one JavaScript file) first.
-    pub fn workerd_bundle(dir: &Path, vars: &[(&str, &str)]) -> Server {
-        let mut files: Vec<PathBuf> = fs::read_dir(dir)
-            .expect("read the dry run's output")
-            .flatten()
-            .map(|entry| entry.path())
-            .filter(|path| {
-                matches!(
-                    path.extension().and_then(|e| e.to_str()),
-                    Some("js" | "wasm")
-                )
-            })
-            .collect();
-        files.sort_by_key(|path| path.extension().is_some_and(|e| e == "wasm"));
-        let scripts = files
-            .iter()
-            .filter(|p| p.extension().is_some_and(|e| e == "js"));
-        assert_eq!(
-            scripts.count(),
-            1,
-            "want one .js module in {}: {files:?}",
-            dir.display()
-        );
-        let modules = files.iter().map(|path| {
-            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-            (name.to_owned(), path.clone())
-        });
-        Server::start(app_worker("build").with_modules(modules), vars)
-    }
-
     /// Bare workerd serving one plain JavaScript module (relative to the
     /// root) with the app's compatibility settings.
     pub fn workerd_js(module: &str, vars: &[(&str, &str)]) -> Server {
@@ -210,55 +180,6 @@ impl Server {
             port: worker.port(),
             kind: Kind::Workerd(worker),
         }
-    }
-
-    /// [`Server::start`] with workerd's inspector (the Chrome DevTools
-    /// protocol) on 127.0.0.1; returns its port once it answers. The port is
-    /// one the kernel just handed out and this process let go of (workerd
-    /// takes no inherited socket for its inspector).
-    pub fn inspected(worker: Workerd, vars: &[(&str, &str)]) -> (Server, u16) {
-        let inspector = TcpListener::bind("127.0.0.1:0")
-            .and_then(|free| free.local_addr())
-            .expect("a free loopback port")
-            .port();
-        let server = Server::start(worker.inspector_port(inspector), vars);
-        let deadline = Instant::now() + Duration::from_secs(10);
-        let list = format!("http://127.0.0.1:{inspector}/json/list");
-        while workerd_harness::send("GET", &list, None).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "workerd's inspector did not answer on 127.0.0.1:{inspector}:\n{}",
-                server.log()
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        (server, inspector)
-    }
-
-    /// The native tokio server (examples/tokio_server.rs, release build), on
-    /// the port it picks and reports.
-    pub fn tokio_example(vars: &[(&str, &str)]) -> Server {
-        let binary = root().join("target/release/examples/tokio_server");
-        require(&binary, "cargo build --release --example tokio_server");
-        let mut command = Command::new(binary);
-        command.arg("127.0.0.1:0").envs(vars.iter().copied());
-        Server::reporting(command, "tokio", Duration::from_secs(30))
-    }
-
-    /// `wrangler dev` as a user runs it (it builds the worker first), on the
-    /// port wrangler picks and reports (so it runs beside `make dev`, and
-    /// cannot be mistaken for another server).
-    pub fn wrangler_dev() -> Server {
-        let root = root();
-        let wrangler = root.join("node_modules/.bin/wrangler");
-        require(&wrangler, "make test (npm ci installs wrangler)");
-        // Same environment as `make dev`: scripts/env.sh puts node 22 first.
-        let mut command = Command::new("bash");
-        command
-            .current_dir(&root)
-            .arg("-c")
-            .arg("source scripts/env.sh && exec wrangler dev --port 0 --inspector-port 0");
-        Server::reporting(command, "wrangler", Duration::from_secs(300))
     }
 
     /// One of the Python servers in python/ (`seed.py`, `flask_fixed.py`,
@@ -319,25 +240,6 @@ impl Server {
         Server::reporting(command, server, Duration::from_secs(30))
     }
 
-    /// Python's `http.server` serving the files in `dir` (and nothing else:
-    /// no `/toy`) on the port it picks and reports.
-    pub fn static_files(dir: &Path) -> Server {
-        require(&dir.join("index.html"), "scripts/build.sh --service-worker");
-        let mut command = Command::new("/usr/bin/python3");
-        command
-            .args([
-                "-u",
-                "-m",
-                "http.server",
-                "--bind",
-                "127.0.0.1",
-                "--directory",
-            ])
-            .arg(dir)
-            .arg("0");
-        Server::reporting(command, "static", Duration::from_secs(30))
-    }
-
     /// chromedriver (Debian's, as the set-up installs it) on the port it
     /// picks and reports. Chromium keeps its temporary directories under
     /// TMPDIR, here the scratch directory, so they go with it.
@@ -369,7 +271,7 @@ impl Server {
     /// Starts `command` and waits for the port it reports in its log
     /// ("... on http://127.0.0.1:PORT"): wrangler, Werkzeug and hypercorn all
     /// say so once they listen on the port the system gave them.
-    fn reporting(command: Command, label: &str, wait: Duration) -> Server {
+    pub fn reporting(command: Command, label: &str, wait: Duration) -> Server {
         let dir = Process::scratch().unwrap_or_else(|e| panic!("{e}"));
         Server::try_reporting_in(command, dir, wait).unwrap_or_else(|why| panic!("{label} {why}"))
     }
