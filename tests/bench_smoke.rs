@@ -152,6 +152,7 @@ fn hey_s_summary_gives_answers_errors_and_latency() {
         (outcome.ok, outcome.errors, outcome.body_bytes),
         (997, 3, 11964)
     );
+    assert_eq!(outcome.total_s, 1.0123, "hey's own run time");
     assert_eq!(
         (outcome.p50_ms.round(), outcome.p99_ms.round()),
         (1005.0, 1010.0)

@@ -143,15 +143,18 @@ pub struct Outcome {
     pub ok: usize,
     pub errors: usize,
     pub body_bytes: u64,
+    /// hey's own run time, seconds ("Total:").
+    pub total_s: f64,
     pub p50_ms: f64,
     pub p99_ms: f64,
     pub first_errors: Vec<String>,
 }
 
 /// Runs `hey` against `url` with `args` and a 30 s bound per request;
-/// `sample` is called every `every` while it runs. The one load generator
-/// of every bench and soak.
+/// `sample` is called every `every` while it runs (`Duration::MAX`:
+/// never). The one load generator of every bench and soak.
 pub fn hey(url: &str, args: &[&str], every: Duration, mut sample: impl FnMut()) -> Outcome {
+    const POLL: Duration = Duration::from_millis(5);
     let mut child = Command::new("hey")
         .args(args)
         .args(["-t", "30", url])
@@ -159,9 +162,13 @@ pub fn hey(url: &str, args: &[&str], every: Duration, mut sample: impl FnMut()) 
         .stderr(std::process::Stdio::piped())
         .spawn()
         .expect("run hey (scripts/setup.sh --load installs it)");
+    let mut next = Instant::now().checked_add(every);
     while child.try_wait().ok().flatten().is_none() {
-        std::thread::sleep(every);
-        sample();
+        std::thread::sleep(POLL);
+        if let Some(due) = next.filter(|due| Instant::now() >= *due) {
+            sample();
+            next = due.checked_add(every);
+        }
     }
     let output = child.wait_with_output().expect("hey's output");
     let text = String::from_utf8_lossy(&output.stdout);
@@ -173,8 +180,8 @@ pub fn hey(url: &str, args: &[&str], every: Duration, mut sample: impl FnMut()) 
     read_hey(&text)
 }
 
-/// hey's summary: "  Slowest:\t1.0210 secs" and "  Total data:\t12000
-/// bytes" under "Summary:",
+/// hey's summary: "  Total:\t1.0123 secs", "  Slowest:\t1.0210 secs" and
+/// "  Total data:\t12000 bytes" under "Summary:",
 /// "  50% in 1.0050 secs" under "Latency distribution:",
 /// "  [200]\t1000 responses" under "Status code distribution:", and
 /// "  [3]\tGet ...: connection refused" under "Error distribution:".
@@ -216,6 +223,10 @@ pub fn read_hey(text: &str) -> Outcome {
                 outcome.first_errors.push(format!("{count}× {what}"));
             }
             ("Summary:", None) => {
+                if let Some(secs) = line.strip_prefix("Total:") {
+                    let secs = secs.split_whitespace().next().and_then(|s| s.parse().ok());
+                    outcome.total_s = secs.unwrap_or(f64::NAN);
+                }
                 if let Some(secs) = line.strip_prefix("Slowest:") {
                     let secs = secs
                         .split_whitespace()
@@ -264,20 +275,14 @@ pub fn wave(server: &str, pid: u32, url: &str, n: usize) -> Wave {
     // VmHWM after the wave is this wave's peak, not the process lifetime's.
     let _ = fs::write(format!("/proc/{pid}/clear_refs"), "5");
     let cpu_before = cpu_ns(pid);
-    let started = Instant::now();
     let n_text = n.to_string();
-    let outcome = hey(
-        url,
-        &["-n", &n_text, "-c", &n_text],
-        Duration::from_millis(100),
-        || {},
-    );
-    let wall = started.elapsed();
+    let outcome = hey(url, &["-n", &n_text, "-c", &n_text], Duration::MAX, || {});
     let cpu = cpu_ns(pid).saturating_sub(cpu_before);
     Wave {
         server: server.to_owned(),
         n,
-        wall_s: wall.as_secs_f64(),
+        // hey's own run time: its first request to its last answer.
+        wall_s: outcome.total_s,
         p50_ms: outcome.p50_ms,
         p99_ms: outcome.p99_ms,
         errors: n.saturating_sub(outcome.ok),
