@@ -241,9 +241,8 @@ mod bench {
             gaps.push(Stat::of(&wasm).median - Stat::of(&js).median);
             sizes.push(record);
         }
-        let per_request_kib =
-            (gaps[1] - gaps[0]) * 1024.0 / (FRESH_SIZES[1] - FRESH_SIZES[0]) as f64;
-        let per_process_mib = gaps[0] - per_request_kib * FRESH_SIZES[0] as f64 / 1024.0;
+        let (per_process_mib, per_request_kib) =
+            support::gap_split((FRESH_SIZES[0], gaps[0]), (FRESH_SIZES[1], gaps[1]));
         println!(
             "[bench] {} fresh peak RSS, wasm minus js: {:+.1} MiB at {}, {:+.1} at {}: {per_process_mib:.1} MiB per process + {per_request_kib:.2} KiB per request in flight",
             runtime.name(),
@@ -468,20 +467,7 @@ mod bench {
     }
 
     fn write(results: &serde_json::Value) {
-        let root = common::root();
-        let json_path = root.join("benches/runtimes.json");
-        let svg_path = root.join("benches/runtimes.svg");
-        std::fs::write(
-            &json_path,
-            serde_json::to_string_pretty(results).expect("json") + "\n",
-        )
-        .expect("write results");
-        std::fs::write(&svg_path, support::runtime_chart::runtime_chart(results))
-            .expect("write svg");
-        println!(
-            "[bench] wrote {} and {}",
-            json_path.display(),
-            svg_path.display()
-        );
+        let chart = support::runtime_chart::runtime_chart(results);
+        support::write_record("runtimes.json", results, "runtimes.svg", chart);
     }
 }

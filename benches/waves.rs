@@ -527,9 +527,8 @@ mod bench {
     /// with requests in flight, and how much is there per process whatever the
     /// load (the wasm module, V8's compiled code and compilers).
     fn rss_gap(g1: f64, g2: f64, js1: f64) -> serde_json::Value {
-        let per_request_kib = (g2 - g1) * 1024.0 / 1000.0;
+        let (fixed_mib, per_request_kib) = support::gap_split((1000, g1), (2000, g2));
         let reading = if per_request_kib > 0.0 {
-            let fixed_mib = g1 - per_request_kib * 1000.0 / 1024.0;
             format!(
                 "{fixed_mib:.1} MiB per process + {per_request_kib:.2} KiB per request in flight; \
              with nothing per request the ratio at 1000 would be {:.3}",
@@ -546,26 +545,12 @@ mod bench {
 
     /// benches/results.json and the chart, benches/latency.svg.
     fn write_results(results: &serde_json::Value, rows: &[support::Row]) {
-        let root = common::root();
-        let json_path = root.join("benches/results.json");
-        let svg_path = root.join("benches/latency.svg");
-        std::fs::write(
-            &json_path,
-            serde_json::to_string_pretty(results).expect("json") + "\n",
-        )
-        .expect("write results");
-        std::fs::write(
-        &svg_path,
-        support::svg(
-            rows,
-            "GET /toy (1 s sleep): wasm and plain JS on workerd, tokio, the Python seed and its fixes and servers",
-        ),
-    )
-    .expect("write svg");
-        println!(
-            "[bench] wrote {} and {}",
-            json_path.display(),
-            svg_path.display()
+        let title = "GET /toy (1 s sleep): wasm and plain JS on workerd, tokio, the Python seed and its fixes and servers";
+        support::write_record(
+            "results.json",
+            results,
+            "latency.svg",
+            support::svg(rows, title),
         );
     }
 

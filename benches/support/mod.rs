@@ -269,14 +269,44 @@ pub fn read_hey(text: &str) -> Outcome {
     outcome
 }
 
+/// `n` requests all in flight at once (`hey -n N -c N`).
+pub fn hey_wave(url: &str, n: usize) -> Outcome {
+    let n = n.to_string();
+    hey(url, &["-n", &n, "-c", &n], Duration::MAX, || {})
+}
+
+/// The wasm's extra over JS at two sizes `(n, MiB)`, split along the line
+/// through both: (MiB per process, KiB per request in flight).
+pub fn gap_split((n1, g1): (usize, f64), (n2, g2): (usize, f64)) -> (f64, f64) {
+    let per_request_kib = (g2 - g1) * 1024.0 / (n2 - n1) as f64;
+    (g1 - per_request_kib * n1 as f64 / 1024.0, per_request_kib)
+}
+
+/// Writes a bench's record to `benches/<json>` and its chart to
+/// `benches/<chart>`, and says so.
+pub fn write_record(json: &str, results: &serde_json::Value, chart: &str, svg: String) {
+    let benches = crate::common::root().join("benches");
+    let (json_path, svg_path) = (benches.join(json), benches.join(chart));
+    fs::write(
+        &json_path,
+        serde_json::to_string_pretty(results).expect("json") + "\n",
+    )
+    .expect("write results");
+    fs::write(&svg_path, svg).expect("write svg");
+    println!(
+        "[bench] wrote {} and {}",
+        json_path.display(),
+        svg_path.display()
+    );
+}
+
 /// Fires one wave of `n` concurrent GETs at `url`, served by process `pid`.
 pub fn wave(server: &str, pid: u32, url: &str, n: usize) -> Wave {
     // Reset the peak-RSS mark to the current RSS (clear_refs "5"), so that
     // VmHWM after the wave is this wave's peak, not the process lifetime's.
     let _ = fs::write(format!("/proc/{pid}/clear_refs"), "5");
     let cpu_before = cpu_ns(pid);
-    let n_text = n.to_string();
-    let outcome = hey(url, &["-n", &n_text, "-c", &n_text], Duration::MAX, || {});
+    let outcome = hey_wave(url, n);
     let cpu = cpu_ns(pid).saturating_sub(cpu_before);
     Wave {
         server: server.to_owned(),

@@ -119,13 +119,7 @@ impl Report {
 
 /// `n` GET /toy all in flight at once.
 fn wave(server: &Server, n: usize) -> Outcome {
-    let n = n.to_string();
-    hey(
-        &server.url("/toy"),
-        &["-n", &n, "-c", &n],
-        Duration::MAX,
-        || {},
-    )
+    super::hey_wave(&server.url("/toy"), n)
 }
 
 /// `concurrency` clients sending GET /toy back to back, each on a new
