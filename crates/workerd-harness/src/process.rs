@@ -9,7 +9,6 @@ use std::os::fd::{AsRawFd, RawFd};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 
 use crate::{Error, Reply, Workerd};
@@ -27,17 +26,14 @@ pub struct Process {
 }
 
 impl Process {
-    /// A new, empty scratch directory under `$TMPDIR/workerd-harness`, for
-    /// the files the process will read before it is spawned.
+    /// A new, empty scratch directory under `$TMPDIR` (`workerd-harness-…`),
+    /// for the files the process will read before it is spawned.
     pub fn scratch() -> Result<PathBuf, Error> {
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        let dir = std::env::temp_dir()
-            .join("workerd-harness")
-            .join(format!("{}-{n}", std::process::id()));
-        let _ = fs::remove_dir_all(&dir);
-        fs::create_dir_all(&dir).map_err(|e| io(&format!("creating {}", dir.display()), e))?;
-        Ok(dir)
+        tempfile::Builder::new()
+            .prefix("workerd-harness-")
+            .tempdir()
+            .map(tempfile::TempDir::keep)
+            .map_err(|e| io("creating a scratch directory", e))
     }
 
     /// Spawns `command` in a new process group, stdin closed, stdout and

@@ -201,13 +201,18 @@ fn dropping_a_process_kills_its_group_and_removes_its_directory() {
     assert!(alive(pid) && alive(grandchild));
     drop(process);
     assert!(!alive(pid), "the process outlived its Process");
-    // The grandchild is not ours to reap: killed, it may stay a zombie of
-    // init for a moment. Its state says whether it is dead.
-    let state = fs::read_to_string(format!("/proc/{grandchild}/stat")).unwrap_or_default();
-    assert!(
-        state.is_empty() || state.contains(") Z "),
-        "the grandchild outlived the group: {state}"
-    );
+    // The grandchild is not ours to wait for: SIGKILL reaches it
+    // asynchronously, and dead it may stay a zombie of init for a moment.
+    // Its state says whether it is dead; a live one (sleeping 60 s) stays.
+    let dead = || {
+        let state = fs::read_to_string(format!("/proc/{grandchild}/stat")).unwrap_or_default();
+        state.is_empty() || state.contains(") Z ")
+    };
+    let deadline = Instant::now() + Duration::from_secs(2);
+    while !dead() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert!(dead(), "the grandchild {grandchild} outlived the group");
     assert!(!kept.exists(), "{} stayed", kept.display());
 }
 
