@@ -1,36 +1,44 @@
-//! `make bench`, second part: the one build on Deno, Bun and Node, each
-//! beside the same plain-JS handler (benches/workers/js-worker.mjs, the
-//! reference of the workerd rows) served the same way and loading nothing of
-//! the project (benches/workers/js-server.mjs), loopback only.
+//! `make bench`, second part: the one build beside the same plain-JS handler
+//! (benches/workers/js-worker.mjs) on each runtime, workerd, Deno, Bun and
+//! Node, served the same way (workerd: bare, with wrangler.toml's settings;
+//! the others: benches/workers/js-server.mjs, loading nothing of the
+//! project), loopback only. Every figure is paired: a wasm and a JS
+//! measurement back to back, order alternating, reported as the median of
+//! the per-pair wasm/JS ratios with its 95% interval.
 //!
-//! Per runtime and wave size (1000, 5000 requests at once, 1 s sleep): a
-//! fresh wasm and a fresh JS server, one uncounted wave each, then pairs of
-//! waves (15 at 1000, 7 at 5000) whose order alternates. Per wave: CPU per
-//! request (schedstat of every thread), wall, errors, the wave's peak RSS
-//! (VmHWM, reset before it). Reported: medians (min–max), and the median of
-//! the per-pair wasm/JS ratios with its 95% interval. Then the time from
-//! spawning to the first 200 (11 alternating rounds of fresh starts, paired),
-//! and the peak RSS of one wave of 1000 and of 2000 from a fresh process (5
-//! alternating pairs each): the gap split into a part per process and a part
-//! per request in flight.
-//! Before the waves, on workerd too: the handler's own CPU per request under
-//! keep-alive load with TOY_SLEEP_MS=0 (5 alternating pairs of fresh
-//! servers). Checks the targets (CPU per request <= 1.10x the JS handler on
-//! the same runtime in waves, <= 1.25x keep-alive; 0 errors at 5000; fresh
-//! peak RSS at 1000 <= 1.10x), writes benches/runtimes.json and
+//! Per runtime:
+//! - keep-alive, TOY_SLEEP_MS=0: the handler's own CPU per request (5 pairs
+//!   of fresh servers, 20 000 requests each after a 3 000-request warm-up);
+//! - fresh-process memory: a fresh server, one warm request, one wave of
+//!   1000 or 2000, then VmHWM, RssAnon, RssFile (5 pairs per size), the gap
+//!   split into a part per process and a part per request in flight;
+//! - waves of 1000 and 5000 (1 s sleep) on one fresh pair of servers, one
+//!   uncounted wave each, then 15 and 7 pairs: CPU per request (schedstat of
+//!   every thread), wall, errors, the wave's peak RSS (VmHWM reset before it);
+//! - spawn to first 200 with TOY_SLEEP_MS=0, 11 pairs of fresh starts.
+//!
+//! Checks the targets (wasm/JS: keep-alive CPU <= 1.25, wave CPU <= 1.10,
+//! wave wall <= 1.03, fresh peak RSS at 1000 <= 1.10, first response <=
+//! 1.15; no errors at 5000) and writes benches/runtimes.json and
 //! benches/runtimes.svg (shown in docs/benchmark.md).
 //!
 //! Run: `make bench`, or after `make build`: `cargo bench --bench runtimes`
-//! (`-- deno` for one runtime; `-- --keep-alive` or `-- --memory` that part
-//! only). Ablations, which write nothing: `-- --bare` puts the build's `fetch` without
-//! hosts/adapter.mjs (benches/workers/wasm-bare.mjs) in the JS reference's
-//! place (the adapter's cost); TOY_BENCH_BUILD=build-abort serves that build
-//! as the wasm side (`scripts/build.sh --panic-abort --out-dir build-abort`:
-//! what unwinding costs); `-- --memory --loaded` puts the JS reference with
-//! the wasm module instantiated but never called
-//! (benches/workers/js-with-wasm-standalone.mjs) in its place (what running
-//! the module costs beyond having it); `DENO_V8_FLAGS=--liftoff-only` keeps
-//! Deno's wasm in V8's baseline compiler (what the optimising tier costs).
+//! (`-- deno` for one runtime; `-- --keep-alive` or `-- --memory` for that
+//! part only). Ablations, which write nothing, each putting something else
+//! on one side:
+//! - `-- --bare` (not workerd): the build's `fetch` without
+//!   hosts/adapter.mjs (benches/workers/wasm-bare.mjs) as the reference: the
+//!   adapter's cost;
+//! - `-- --loaded`: the JS reference with the wasm module instantiated but
+//!   never called (benches/workers/js-with-wasm.mjs on workerd,
+//!   benches/workers/js-with-wasm-standalone.mjs elsewhere): having the
+//!   module against running it;
+//! - `-- --liftoff-only` (workerd and Deno): the wasm kept in V8's baseline
+//!   compiler: what the optimising tier costs (a diagnosis: a deployed worker
+//!   cannot set it);
+//! - TOY_BENCH_BUILD=build-abort: that build as the wasm side
+//!   (`scripts/build.sh --panic-abort --out-dir build-abort`): what
+//!   unwinding costs.
 
 #[cfg(not(target_arch = "wasm32"))]
 #[path = "../tests/common/mod.rs"]
@@ -54,116 +62,77 @@ mod bench {
 
     use {
         common::{Runtime, Server, get},
-        serde_json::json,
+        serde_json::{Value, json},
         std::time::Duration,
-        support::{Stat, Wave},
+        support::{Memory, Stat, Wave},
     };
 
-    const RUNTIMES: [Runtime; 3] = [Runtime::Deno, Runtime::Bun, Runtime::Node];
+    const RUNTIMES: [Runtime; 4] = [Runtime::Workerd, Runtime::Deno, Runtime::Bun, Runtime::Node];
     const SIZES: [usize; 2] = [1000, 5000];
-    const TTFR_ROUNDS: usize = 11;
-    /// The targets: CPU per request of the wasm over the JS handler, in waves
-    /// and under keep-alive load with no sleep.
-    const CPU_TARGET: f64 = 1.10;
-    const KEEP_ALIVE_TARGET: f64 = 1.25;
-    /// Keep-alive pairs per runtime, fresh servers each: odd, for the median.
-    const KEEP_ALIVE_PAIRS: usize = 5;
-    /// Fresh-process memory: pairs per wave size (odd), the sizes, the target.
-    const FRESH_PAIRS: usize = 5;
     const FRESH_SIZES: [usize; 2] = [1000, 2000];
-    const FRESH_RSS_TARGET: f64 = 1.10;
+    /// Pairs: odd, so that the median is one real pair.
+    const KEEP_ALIVE_PAIRS: usize = 5;
+    const FRESH_PAIRS: usize = 5;
+    const START_PAIRS: usize = 11;
+    /// The targets, wasm over JS.
+    const KEEP_ALIVE_CPU: f64 = 1.25;
+    const WAVE_CPU: f64 = 1.10;
+    const WAVE_WALL: f64 = 1.03;
+    const FRESH_RSS: f64 = 1.10;
+    const FIRST_RESPONSE: f64 = 1.15;
 
-    /// Counted wave pairs at `n`: odd, so the median is one real pair.
+    /// Counted wave pairs at `n`.
     fn pairs(n: usize) -> usize {
         if n >= 5000 { 7 } else { 15 }
     }
 
-    /// One runtime at one size: the wasm's and the JS handler's waves, pair by
-    /// pair.
-    struct Series {
-        runtime: Runtime,
-        n: usize,
-        wasm: Vec<Wave>,
-        js: Vec<Wave>,
+    fn flag(name: &str) -> bool {
+        std::env::args().any(|a| a == name)
     }
 
-    /// The module the wasm is compared with: the JS reference, or with
-    /// `--bare` the wasm without the adapter, or with `--loaded` the JS
-    /// reference beside the wasm module it never calls.
+    /// The build the wasm side serves: build/, or the one in TOY_BENCH_BUILD.
+    fn wasm_build() -> String {
+        std::env::var("TOY_BENCH_BUILD").unwrap_or_else(|_| "build".into())
+    }
+
+    /// The module on the reference side.
     fn reference() -> &'static str {
-        if std::env::args().any(|a| a == "--bare") {
-            "benches/workers/wasm-bare.mjs"
-        } else if std::env::args().any(|a| a == "--loaded") {
+        if flag("--bare") {
+            support::WASM_BARE
+        } else if flag("--loaded") {
             support::JS_WITH_WASM_STANDALONE
         } else {
             support::JS_WORKER
         }
     }
 
-    /// The build the wasm side serves: build/, or for an ablation the
-    /// directory in TOY_BENCH_BUILD (`scripts/build.sh --panic-abort --out-dir
-    /// build-abort`).
-    fn wasm_build() -> String {
-        std::env::var("TOY_BENCH_BUILD").unwrap_or_else(|_| "build".into())
+    /// Whether this run's ablation exists on `runtime`.
+    fn applies(runtime: Runtime) -> bool {
+        match runtime {
+            Runtime::Workerd => !flag("--bare"),
+            Runtime::Deno => true,
+            Runtime::Bun | Runtime::Node => !flag("--liftoff-only"),
+        }
     }
 
     fn start(runtime: Runtime, wasm: bool, vars: &[(&str, &str)]) -> Server {
         if wasm {
-            Server::on(runtime, &wasm_build(), vars)
+            support::start_wasm(runtime, &wasm_build(), flag("--liftoff-only"), vars)
         } else {
-            Server::reference_on(runtime, reference(), vars)
+            support::start_reference(runtime, reference(), vars)
         }
     }
 
-    fn series(runtime: Runtime, n: usize) -> Series {
-        let name = runtime.name();
-        let servers = [start(runtime, true, &[]), start(runtime, false, &[])];
-        for server in &servers {
-            assert_eq!(get(&server.url("/toy")).status, 200, "{name}");
-            support::wave(name, server.pid(), &server.url("/toy"), n);
-        }
-        let mut out = Series {
-            runtime,
-            n,
-            wasm: Vec::new(),
-            js: Vec::new(),
-        };
-        for pair in 0..pairs(n) {
-            let order = if pair % 2 == 0 { [0, 1] } else { [1, 0] };
-            for i in order {
-                let label = format!("{name}-{}", if i == 0 { "wasm" } else { "js" });
-                let wave = support::wave(&label, servers[i].pid(), &servers[i].url("/toy"), n);
-                println!(
-                    "[bench] {label:<10} N={n:<5} pair {}/{}  wall {:.3} s  errors {}  CPU {:.1} us/req  peak RSS {:.1} MiB",
-                    pair + 1,
-                    pairs(n),
-                    wave.wall_s,
-                    wave.errors,
-                    wave.cpu_us_per_req,
-                    wave.peak_rss_mib
-                );
-                if i == 0 { &mut out.wasm } else { &mut out.js }.push(wave);
-                std::thread::sleep(Duration::from_millis(500)); // let sockets settle
-            }
-        }
-        out
-    }
-
-    /// `rounds` measurements of the wasm and of the JS server, the order
+    /// `rounds` measurements of the wasm and of the JS side, the order
     /// alternating round by round so that drift hits both alike. `measure`
     /// takes `(round, is_wasm)`; returns the wasm's figures and the JS's.
-    fn alternating(
+    fn alternating<T>(
         rounds: usize,
-        mut measure: impl FnMut(usize, bool) -> f64,
-    ) -> (Vec<f64>, Vec<f64>) {
+        mut measure: impl FnMut(usize, bool) -> T,
+    ) -> (Vec<T>, Vec<T>) {
         let (mut wasm, mut js) = (Vec::new(), Vec::new());
         for round in 0..rounds {
-            let order = if round % 2 == 0 {
-                [true, false]
-            } else {
-                [false, true]
-            };
-            for is_wasm in order {
+            for is_wasm in [round % 2 == 0, round % 2 == 1] {
                 let figure = measure(round, is_wasm);
                 if is_wasm { &mut wasm } else { &mut js }.push(figure);
             }
@@ -171,10 +140,43 @@ mod bench {
         (wasm, js)
     }
 
-    /// Spawn-to-first-200 in ms, wasm and JS, over alternating rounds.
+    fn side(is_wasm: bool) -> &'static str {
+        if is_wasm { "wasm" } else { "js" }
+    }
+
+    /// The paired waves of one runtime at one size, on one fresh pair of
+    /// servers.
+    fn series(runtime: Runtime, n: usize) -> (Vec<Wave>, Vec<Wave>) {
+        let name = runtime.name();
+        let servers = [start(runtime, false, &[]), start(runtime, true, &[])];
+        for server in &servers {
+            assert_eq!(get(&server.url("/toy")).status, 200, "{name}");
+            support::wave(name, server.pid(), &server.url("/toy"), n);
+        }
+        alternating(pairs(n), |pair, is_wasm| {
+            let (label, server) = (
+                format!("{name}-{}", side(is_wasm)),
+                &servers[usize::from(is_wasm)],
+            );
+            let wave = support::wave(&label, server.pid(), &server.url("/toy"), n);
+            println!(
+                "[bench] {label:<12} N={n:<5} pair {}/{}  wall {:.3} s  errors {}  CPU {:.1} us/req  peak RSS {:.1} MiB",
+                pair + 1,
+                pairs(n),
+                wave.wall_s,
+                wave.errors,
+                wave.cpu_us_per_req,
+                wave.peak_rss_mib
+            );
+            std::thread::sleep(Duration::from_millis(500)); // let sockets settle
+            wave
+        })
+    }
+
+    /// Spawn to first 200 in ms, with no sleep to wait on.
     fn first_responses(runtime: Runtime) -> (Vec<f64>, Vec<f64>) {
         let zero = [("TOY_SLEEP_MS", "0")];
-        alternating(TTFR_ROUNDS, |_, is_wasm| {
+        alternating(START_PAIRS, |_, is_wasm| {
             let (_, took) = support::time_to_first_response(
                 || start(runtime, is_wasm, &zero),
                 |server: &Server| assert_eq!(get(&server.url("/toy")).status, 200),
@@ -183,19 +185,14 @@ mod bench {
         })
     }
 
-    /// `hey -n n -c 50` with keep-alive (hey's default) against `url`; every
-    /// answer must be a 200.
+    /// `hey -n n -c 50` with keep-alive (hey's default); every answer a 200.
     fn hey_keep_alive(url: &str, n: usize) {
         let n_text = n.to_string();
         let outcome = support::hey(url, &["-n", &n_text, "-c", "50"], Duration::MAX, || {});
         assert_eq!((outcome.ok, outcome.errors), (n, 0), "hey: {outcome:?}");
     }
 
-    /// The handler's own CPU per request, with no sleep and no connection
-    /// set-up: TOY_SLEEP_MS=0, keep-alive load of 20 000 requests at
-    /// concurrency 50 after a 3 000-request warm-up, CPU from schedstat. A fresh
-    /// wasm and JS server per pair, order alternating. Returns µs per request,
-    /// wasm and JS.
+    /// The handler's own CPU per request, µs: no sleep, no connection set-up.
     fn keep_alive(runtime: Runtime) -> (Vec<f64>, Vec<f64>) {
         const N: usize = 20_000;
         let zero = [("TOY_SLEEP_MS", "0")];
@@ -210,35 +207,55 @@ mod bench {
                 "[bench] {:<8} keep-alive pair {}/{KEEP_ALIVE_PAIRS} {}: {us:.1} us/req",
                 runtime.name(),
                 pair + 1,
-                if is_wasm { "wasm" } else { "js" }
+                side(is_wasm)
             );
             us
         })
     }
 
-    /// Peak RSS (VmHWM, MiB) of a fresh server through one warm request and
-    /// one wave of `n`: what a process needs to hold `n` requests at once,
-    /// without the earlier waves a long-lived server carries.
-    fn fresh_peak(runtime: Runtime, is_wasm: bool, n: usize) -> f64 {
+    /// A fresh server's memory after one warm request and one wave of `n`:
+    /// what a process needs to hold `n` requests at once, without the earlier
+    /// waves a long-lived server carries.
+    fn fresh(runtime: Runtime, is_wasm: bool, n: usize) -> Memory {
         let server = start(runtime, is_wasm, &[]);
         assert_eq!(get(&server.url("/toy")).status, 200, "{}", runtime.name());
         let wave = support::wave(runtime.name(), server.pid(), &server.url("/toy"), n);
         assert_eq!(wave.errors, 0, "{wave:?}");
-        wave.peak_rss_mib
+        Memory::of(server.pid())
     }
 
-    /// Fresh-process peaks at each of FRESH_SIZES, paired; then the wasm's
-    /// extra over JS split into a part per process and a part per request in
-    /// flight (the line through the two sizes' median gaps).
-    fn fresh_memory(runtime: Runtime) -> serde_json::Value {
+    /// Fresh-process memory at each of FRESH_SIZES, paired; the peak's gap
+    /// split into a part per process and a part per request in flight (the
+    /// line through the two sizes' median gaps).
+    fn fresh_memory(runtime: Runtime) -> Value {
         let mut sizes = Vec::new();
         let mut gaps = Vec::new();
         for n in FRESH_SIZES {
-            let (wasm, js) = alternating(FRESH_PAIRS, |_, is_wasm| fresh_peak(runtime, is_wasm, n));
+            let (wasm, js) = alternating(FRESH_PAIRS, |_, is_wasm| fresh(runtime, is_wasm, n));
+            let figure =
+                |side: &[Memory], f: fn(&Memory) -> f64| side.iter().map(f).collect::<Vec<_>>();
+            let peak = |m: &Memory| m.peak_mib;
             let what = format!("fresh peak RSS, one wave of {n}");
-            let mut record = paired(runtime, &what, ("mib", "MiB"), &wasm, &js);
+            let mut record = paired(
+                runtime,
+                &what,
+                ("mib", "MiB"),
+                &figure(&wasm, peak),
+                &figure(&js, peak),
+            );
+            let (anon, file) = (|m: &Memory| m.anon_mib, |m: &Memory| m.file_mib);
+            let private = ratio(&figure(&wasm, anon), &figure(&js, anon));
+            let file_extra =
+                Stat::of(&figure(&wasm, file)).median - Stat::of(&figure(&js, file)).median;
+            println!(
+                "[bench] {} N={n}: private memory (RssAnon) wasm/js {}; file-backed pages {file_extra:+.1} MiB",
+                runtime.name(),
+                ratio_text(&private)
+            );
             record["n"] = n.into();
-            gaps.push(Stat::of(&wasm).median - Stat::of(&js).median);
+            record["private_wasm_js"] = private;
+            record["file_backed_extra_mib"] = file_extra.into();
+            gaps.push(Stat::of(&figure(&wasm, peak)).median - Stat::of(&figure(&js, peak)).median);
             sizes.push(record);
         }
         let (per_process_mib, per_request_kib) =
@@ -267,7 +284,7 @@ mod bench {
         (key, unit): (&str, &str),
         wasm: &[f64],
         js: &[f64],
-    ) -> serde_json::Value {
+    ) -> Value {
         let pairs = ratio(wasm, js);
         println!(
             "[bench] {} {what}: wasm {} {unit}, js {} {unit}, wasm/js {}",
@@ -285,60 +302,72 @@ mod bench {
     }
 
     /// Median, min–max and the 95% interval of the per-pair ratios.
-    fn ratio(wasm: &[f64], js: &[f64]) -> serde_json::Value {
+    fn ratio(wasm: &[f64], js: &[f64]) -> Value {
         let ratios: Vec<f64> = wasm.iter().zip(js).map(|(w, j)| w / j).collect();
-        let stat = Stat::of(&ratios);
-        json!({ "stat": stat, "ci95": support::median_ci95(&ratios), "ratios": ratios })
+        json!({ "stat": Stat::of(&ratios), "ci95": support::median_ci95(&ratios), "ratios": ratios })
     }
 
-    fn figure(waves: &[Wave], f: fn(&Wave) -> f64) -> Vec<f64> {
-        waves.iter().map(f).collect()
+    fn median(ratio: &Value) -> f64 {
+        ratio["stat"]["median"].as_f64().unwrap_or(f64::NAN)
+    }
+
+    /// "1.034 (0.981–1.102)": the median ratio and its 95% interval.
+    fn ratio_text(ratio: &Value) -> String {
+        match (ratio["ci95"][0].as_f64(), ratio["ci95"][1].as_f64()) {
+            (Some(lo), Some(hi)) => format!("{:.3} ({lo:.3}–{hi:.3})", median(ratio)),
+            _ => format!("{:.3}", median(ratio)),
+        }
     }
 
     /// The JSON record of one series, and its line of the printed table.
-    fn summarise(s: &Series) -> (serde_json::Value, String) {
-        let both =
-            |f: fn(&Wave) -> f64| (Stat::of(&figure(&s.wasm, f)), Stat::of(&figure(&s.js, f)));
-        let pair = |f: fn(&Wave) -> f64| ratio(&figure(&s.wasm, f), &figure(&s.js, f));
-        let cpu = |w: &Wave| w.cpu_us_per_req;
-        let wall = |w: &Wave| w.wall_s;
-        let rss = |w: &Wave| w.peak_rss_mib;
+    fn summarise(runtime: Runtime, n: usize, wasm: &[Wave], js: &[Wave]) -> (Value, String) {
+        let figure = |waves: &[Wave], f: fn(&Wave) -> f64| waves.iter().map(f).collect::<Vec<_>>();
+        let both = |f: fn(&Wave) -> f64| (Stat::of(&figure(wasm, f)), Stat::of(&figure(js, f)));
+        let pair = |f: fn(&Wave) -> f64| ratio(&figure(wasm, f), &figure(js, f));
+        let (cpu, wall, rss) = (
+            |w: &Wave| w.cpu_us_per_req,
+            |w: &Wave| w.wall_s,
+            |w: &Wave| w.peak_rss_mib,
+        );
         let errors = |ws: &[Wave]| ws.iter().map(|w| w.errors).sum::<usize>();
-        let (cpu_stats, wall_stats, rss_stats) = (both(cpu), both(wall), both(rss));
+        let (cpu_stats, rss_stats) = (both(cpu), both(rss));
         let record = json!({
-            "runtime": s.runtime.name(),
-            "n": s.n,
-            "pairs": s.wasm.len(),
+            "runtime": runtime.name(),
+            "n": n,
+            "pairs": wasm.len(),
             "cpu_us_per_req": { "wasm": cpu_stats.0, "js": cpu_stats.1 },
-            "wall_s": { "wasm": wall_stats.0, "js": wall_stats.1 },
+            "wall_s": { "wasm": both(wall).0, "js": both(wall).1 },
             "peak_rss_mib": { "wasm": rss_stats.0, "js": rss_stats.1 },
-            "errors": { "wasm": errors(&s.wasm), "js": errors(&s.js) },
+            "errors": { "wasm": errors(wasm), "js": errors(js) },
             "wasm_js": { "cpu": pair(cpu), "wall": pair(wall), "peak_rss": pair(rss) },
-            "waves": { "wasm": s.wasm, "js": s.js },
+            "waves": { "wasm": wasm, "js": js },
         });
         let line = format!(
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {} / {} |",
-            s.runtime.name(),
-            s.n,
+            "| {} | {n} | {} | {} | {} | {} | {} | {} | {} / {} |",
+            runtime.name(),
             cpu_stats.0.show(1),
             cpu_stats.1.show(1),
             ratio_text(&record["wasm_js"]["cpu"]),
             ratio_text(&record["wasm_js"]["wall"]),
             rss_stats.0.show(1),
             rss_stats.1.show(1),
-            errors(&s.wasm),
-            errors(&s.js),
+            errors(wasm),
+            errors(js),
         );
         (record, line)
     }
 
-    /// "1.034 (0.981–1.102)": the median ratio and its 95% interval.
-    fn ratio_text(ratio: &serde_json::Value) -> String {
-        let median = ratio["stat"]["median"].as_f64().unwrap_or(f64::NAN);
-        match (ratio["ci95"][0].as_f64(), ratio["ci95"][1].as_f64()) {
-            (Some(lo), Some(hi)) => format!("{median:.3} ({lo:.3}–{hi:.3})"),
-            _ => format!("{median:.3}"),
-        }
+    /// (target, value, met) rows.
+    type Targets = Vec<(String, f64, bool)>;
+
+    /// Pushes the target `what <= bound x JS` for a ratio record.
+    fn at_most(targets: &mut Targets, runtime: Runtime, what: &str, ratio: &Value, bound: f64) {
+        let value = median(ratio);
+        targets.push((
+            format!("{} {what} <= {bound} x JS", runtime.name()),
+            value,
+            value <= bound,
+        ));
     }
 
     pub fn main() {
@@ -349,75 +378,73 @@ mod bench {
         let runtimes: Vec<Runtime> = RUNTIMES
             .into_iter()
             .filter(|r| wanted.is_empty() || wanted.iter().any(|w| w == r.name()))
+            .filter(|&r| applies(r))
             .collect();
-        if reference() != support::JS_WORKER {
-            println!("[bench] ablation: the `js` figures are {}", reference());
-        }
-        // An ablation: nothing is written.
-        let ablation = reference() != support::JS_WORKER || wasm_build() != "build";
-        let keep_alive_only = std::env::args().any(|a| a == "--keep-alive");
-        let memory_only = std::env::args().any(|a| a == "--memory");
-        let mut records = Vec::new();
-        let mut lines = Vec::new();
-        let mut targets = Vec::new();
-        let mut starts = Vec::new();
-        let mut keep_alives = Vec::new();
-        let mut fresh = Vec::new();
-        // Keep-alive first, on workerd too (its waves are in benches/waves.rs).
-        let keep_alive_runtimes = std::iter::once(Runtime::Workerd)
-            .filter(|r| wanted.is_empty() || wanted.iter().any(|w| w == r.name()))
-            .chain(runtimes.iter().copied())
-            .filter(|_| !memory_only);
-        for runtime in keep_alive_runtimes {
-            let (wasm, js) = keep_alive(runtime);
-            let record = paired(
-                runtime,
-                "keep-alive, TOY_SLEEP_MS=0",
-                ("us", "us/req"),
-                &wasm,
-                &js,
+        let ablation =
+            reference() != support::JS_WORKER || flag("--liftoff-only") || wasm_build() != "build";
+        if ablation {
+            println!(
+                "[bench] ablation: wasm side {}, reference {}; nothing is written",
+                wasm_build(),
+                reference()
             );
-            let median = record["wasm_js"]["stat"]["median"]
-                .as_f64()
-                .unwrap_or(f64::NAN);
-            targets.push((
-                format!(
-                    "{} keep-alive CPU <= {KEEP_ALIVE_TARGET} x JS",
-                    runtime.name()
-                ),
-                median,
-                median <= KEEP_ALIVE_TARGET,
-            ));
-            keep_alives.push(record);
         }
-        for &runtime in runtimes.iter().filter(|_| !keep_alive_only) {
+        let (keep_alive_only, memory_only) = (flag("--keep-alive"), flag("--memory"));
+        let mut targets = Targets::new();
+        let (mut records, mut lines, mut starts, mut keep_alives, mut fresh) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for &runtime in &runtimes {
+            if !memory_only {
+                let (wasm, js) = keep_alive(runtime);
+                let record = paired(
+                    runtime,
+                    "keep-alive, TOY_SLEEP_MS=0",
+                    ("us", "us/req"),
+                    &wasm,
+                    &js,
+                );
+                at_most(
+                    &mut targets,
+                    runtime,
+                    "keep-alive CPU",
+                    &record["wasm_js"],
+                    KEEP_ALIVE_CPU,
+                );
+                keep_alives.push(record);
+            }
+            if keep_alive_only {
+                continue;
+            }
             let record = fresh_memory(runtime);
-            let ratio = record["sizes"][0]["wasm_js"]["stat"]["median"]
-                .as_f64()
-                .unwrap_or(f64::NAN);
-            targets.push((
-                format!(
-                    "{} c={} fresh peak RSS <= {FRESH_RSS_TARGET} x JS",
-                    runtime.name(),
-                    FRESH_SIZES[0]
-                ),
-                ratio,
-                ratio <= FRESH_RSS_TARGET,
-            ));
+            let what = format!("c={} fresh peak RSS", FRESH_SIZES[0]);
+            at_most(
+                &mut targets,
+                runtime,
+                &what,
+                &record["sizes"][0]["wasm_js"],
+                FRESH_RSS,
+            );
             fresh.push(record);
             if memory_only {
                 continue;
             }
             for n in SIZES {
-                let (record, line) = summarise(&series(runtime, n));
-                let cpu = record["wasm_js"]["cpu"]["stat"]["median"]
-                    .as_f64()
-                    .unwrap_or(f64::NAN);
-                targets.push((
-                    format!("{} c={n} CPU <= {CPU_TARGET} x JS", runtime.name()),
-                    cpu,
-                    cpu <= CPU_TARGET,
-                ));
+                let (wasm, js) = series(runtime, n);
+                let (record, line) = summarise(runtime, n, &wasm, &js);
+                at_most(
+                    &mut targets,
+                    runtime,
+                    &format!("c={n} CPU"),
+                    &record["wasm_js"]["cpu"],
+                    WAVE_CPU,
+                );
+                at_most(
+                    &mut targets,
+                    runtime,
+                    &format!("c={n} wall"),
+                    &record["wasm_js"]["wall"],
+                    WAVE_WALL,
+                );
                 if n == 5000 {
                     let errors = record["errors"]["wasm"].as_u64().unwrap_or(u64::MAX);
                     targets.push((
@@ -430,13 +457,15 @@ mod bench {
                 lines.push(line);
             }
             let (wasm, js) = first_responses(runtime);
-            starts.push(paired(
+            let record = paired(runtime, "time to first response", ("ms", "ms"), &wasm, &js);
+            at_most(
+                &mut targets,
                 runtime,
-                "time to first response",
-                ("ms", "ms"),
-                &wasm,
-                &js,
-            ));
+                "first response",
+                &record["wasm_js"],
+                FIRST_RESPONSE,
+            );
+            starts.push(record);
         }
         println!(
             "\n| runtime | N | CPU µs/req wasm | CPU µs/req JS | CPU wasm/JS (95%) | wall wasm/JS (95%) | peak RSS MiB wasm | peak RSS MiB JS | errors wasm / JS |"
@@ -462,12 +491,8 @@ mod bench {
             "targets": targets.iter().map(|(t, v, m)| json!({"target": t, "value": v, "met": m})).collect::<Vec<_>>(),
         });
         if !ablation && !keep_alive_only && !memory_only {
-            write(&results);
+            let chart = support::charts::runtimes(&results);
+            support::write_record("runtimes.json", &results, "runtimes.svg", chart);
         }
-    }
-
-    fn write(results: &serde_json::Value) {
-        let chart = support::runtime_chart::runtime_chart(results);
-        support::write_record("runtimes.json", results, "runtimes.svg", chart);
     }
 }

@@ -1,4 +1,4 @@
-//! A tiny run of the benchmark (one wave of 10 against each worker, 100 ms
+//! A tiny run of the benchmark (waves of 5 and 10 against each worker, 100 ms
 //! sleep) so `make bench` cannot rot unnoticed, and the benchmark's
 //! statistics, unit-tested.
 //!
@@ -9,19 +9,20 @@ mod common;
 #[path = "../benches/support/mod.rs"]
 mod support;
 
-use common::Server;
+use common::{Runtime, Server};
 use support::{Stat, Wave, read_hey, summarise};
 
 #[test]
-fn a_wave_of_ten_against_each_worker() {
+fn waves_of_five_and_ten_against_each_worker() {
     let vars = [("TOY_SLEEP_MS", "100")];
     let servers = [
         ("wasm", Server::workerd("build", &vars)),
         ("js", Server::workerd_js(support::JS_WORKER, &vars)),
     ];
-    let waves: Vec<_> = servers
-        .iter()
-        .map(|(name, server)| support::wave(name, server.pid(), &server.url("/toy"), 10))
+    let waves: Vec<_> = [5, 10]
+        .into_iter()
+        .flat_map(|n| servers.iter().map(move |(name, s)| (n, name, s)))
+        .map(|(n, name, server)| support::wave(name, server.pid(), &server.url("/toy"), n))
         .collect();
     println!("{}", support::markdown(&support::summarise(&waves)));
     for wave in &waves {
@@ -33,24 +34,33 @@ fn a_wave_of_ten_against_each_worker() {
             "{wave:?}"
         );
     }
-    let svg = support::svg(&support::summarise(&waves), "smoke");
-    assert_eq!(
-        svg.matches("<polyline").count(),
-        4,
-        "p50 and p99 per server"
-    );
+    let svg = support::charts::latency(&support::summarise(&waves), "smoke");
+    // Per server a solid p50 line and a dashed p99 (one polyline per dash).
+    for colour in ["#1864AB", "#4DABF7"] {
+        let lines = svg.matches(&format!("stroke=\"{colour}\"")).count();
+        assert!(lines >= 2, "{colour}: {lines} lines in {svg}");
+    }
+    for name in [
+        "wasm",
+        "js",
+        "CPU per request (µs), N=10",
+        "peak RSS (MiB), N=10",
+    ] {
+        assert!(svg.contains(name), "{name} in {svg}");
+    }
 }
 
-/// benches/runtimes.rs's servers: the wasm and the JS reference behind the
-/// same entry on each runtime, and the JS reference keeps the contract the
+const RUNTIMES: [Runtime; 4] = [Runtime::Workerd, Runtime::Deno, Runtime::Bun, Runtime::Node];
+
+/// benches/runtimes.rs's servers: the wasm and the JS reference served the
+/// same way on each runtime, and the JS reference keeps the contract the
 /// comparison relies on (the same work as the wasm).
 #[test]
 fn a_wave_of_ten_against_wasm_and_js_on_each_runtime() {
-    use common::Runtime;
     let vars = [("TOY_SLEEP_MS", "100")];
-    for runtime in [Runtime::Deno, Runtime::Bun, Runtime::Node] {
-        let wasm = Server::on(runtime, "build", &vars);
-        let js = Server::reference_on(runtime, support::JS_WORKER, &vars);
+    for runtime in RUNTIMES {
+        let wasm = support::start_wasm(runtime, "build", false, &vars);
+        let js = support::start_reference(runtime, support::JS_WORKER, &vars);
         common::assert_toy_contract(&js);
         for (name, server) in [("wasm", &wasm), ("js", &js)] {
             let wave = support::wave(name, server.pid(), &server.url("/toy"), 10);
@@ -70,10 +80,11 @@ fn the_runtime_chart_draws_two_bars_and_a_ratio_per_series() {
             "wasm_js": {"cpu": {"stat": stat(1.1), "ci95": [1.05, 1.2]}},
         })
     };
-    let svg = support::runtime_chart::runtime_chart(&serde_json::json!({
+    let svg = support::charts::runtimes(&serde_json::json!({
         "series": [series("deno", 1000), series("bun", 5000)]
     }));
-    assert_eq!(svg.matches("<rect x=").count(), 4, "{svg}");
+    let bars = svg.matches("fill=\"#1864AB\"").count() + svg.matches("fill=\"#4DABF7\"").count();
+    assert_eq!(bars, 4, "{svg}");
     assert!(
         svg.contains("deno c=1000") && svg.contains("bun c=5000"),
         "{svg}"
@@ -81,23 +92,37 @@ fn the_runtime_chart_draws_two_bars_and_a_ratio_per_series() {
     assert!(svg.contains("×1.10 (1.05–1.20)"), "{svg}");
 }
 
+/// The ablations' servers in benches/runtimes.rs answer /toy: each wave
+/// of 10 is answered in full and sleeps its 100 ms.
 #[test]
-fn the_memory_probes_answer() {
+fn the_ablation_probes_answer() {
     let vars = [("TOY_SLEEP_MS", "100")];
-    for name in ["wasm-liftoff", "js+wasm"] {
-        let server = support::memory_probe(name, &vars);
-        let wave = support::wave(name, server.pid(), &server.url("/toy"), 10);
-        assert_eq!(wave.errors, 0, "{wave:?}\n{}", server.log());
-        assert!(wave.p50_ms >= 99.0, "{wave:?}");
+    let mut probes = Vec::new();
+    for runtime in RUNTIMES {
+        let loaded = support::JS_WITH_WASM_STANDALONE;
+        probes.push((
+            runtime,
+            "loaded",
+            support::start_reference(runtime, loaded, &vars),
+        ));
+        if runtime != Runtime::Workerd {
+            let bare = support::start_reference(runtime, support::WASM_BARE, &vars);
+            probes.push((runtime, "bare", bare));
+        }
+        if matches!(runtime, Runtime::Workerd | Runtime::Deno) {
+            let liftoff = support::start_wasm(runtime, "build", true, &vars);
+            probes.push((runtime, "liftoff-only", liftoff));
+        }
     }
-    for runtime in [
-        common::Runtime::Deno,
-        common::Runtime::Bun,
-        common::Runtime::Node,
-    ] {
-        let server = Server::reference_on(runtime, support::JS_WITH_WASM_STANDALONE, &vars);
-        let wave = support::wave("js+wasm", server.pid(), &server.url("/toy"), 10);
-        assert_eq!(wave.errors, 0, "{runtime:?}: {wave:?}\n{}", server.log());
+    for (runtime, name, server) in probes {
+        let wave = support::wave(name, server.pid(), &server.url("/toy"), 10);
+        assert_eq!(
+            wave.errors,
+            0,
+            "{runtime:?} {name}: {wave:?}\n{}",
+            server.log()
+        );
+        assert!(wave.p50_ms >= 99.0, "{runtime:?} {name}: {wave:?}");
     }
 }
 

@@ -6,9 +6,10 @@
 //! server's CPU time per request and its peak RSS, read from /proc.
 #![allow(dead_code)] // each user takes a subset
 
-pub mod runtime_chart;
+pub mod charts;
 pub mod soak;
 
+use crate::common::{Runtime, Server, app_worker, root};
 use std::fs;
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -23,28 +24,47 @@ pub const JS_WITH_WASM: &str = "benches/workers/js-with-wasm.mjs";
 /// Its twin on Deno, Bun and Node (served by benches/workers/js-server.mjs).
 pub const JS_WITH_WASM_STANDALONE: &str = "benches/workers/js-with-wasm-standalone.mjs";
 
-/// The two probes `make bench` uses to take the fresh-memory gap apart:
-/// `wasm-liftoff`, the worker as deployed with V8 keeping its wasm in the
-/// baseline compiler (no optimising tier-up; a V8 flag, not something a
-/// deployed worker can set), and `js+wasm`, the JS reference with the wasm
-/// module loaded beside it but never called
-/// (benches/workers/js-with-wasm.mjs).
-pub fn memory_probe(name: &str, vars: &[(&str, &str)]) -> crate::common::Server {
-    use crate::common::{Server, app_worker, root};
-    let app = app_worker("build");
-    match name {
-        "wasm-liftoff" => Server::start(app.v8_flag("--liftoff-only"), vars),
-        "js+wasm" => {
-            // The JS reference as main module, beside the glue and the wasm.
-            let mut modules = vec![
-                (JS_WITH_WASM.to_owned(), root().join(JS_WITH_WASM)),
-                (JS_WORKER.to_owned(), root().join(JS_WORKER)),
-            ];
-            modules.extend(app.modules().iter().skip(1).cloned());
-            Server::start(app.with_modules(modules), vars)
+/// The build's `fetch` without hosts/adapter.mjs, as a reference on Deno,
+/// Bun and Node: what the adapter costs.
+pub const WASM_BARE: &str = "benches/workers/wasm-bare.mjs";
+
+/// The build in `build` on `runtime`; with `liftoff_only`, V8 keeps its wasm
+/// in the baseline compiler (no optimising tier: a diagnosis, not something a
+/// deployed worker can set), which workerd and Deno can be told.
+pub fn start_wasm(
+    runtime: Runtime,
+    build: &str,
+    liftoff_only: bool,
+    vars: &[(&str, &str)],
+) -> Server {
+    match (runtime, liftoff_only) {
+        (_, false) => Server::on(runtime, build, vars),
+        (Runtime::Workerd, true) => {
+            Server::start(app_worker(build).v8_flag("--liftoff-only"), vars)
         }
-        _ => panic!("no memory probe called {name}"),
+        (Runtime::Deno, true) => {
+            let flags = [("DENO_V8_FLAGS", "--liftoff-only")];
+            let vars: Vec<_> = vars.iter().copied().chain(flags).collect();
+            Server::on(runtime, build, &vars)
+        }
+        _ => panic!("{}: no switch for V8's baseline compiler", runtime.name()),
     }
+}
+
+/// The plain-JS module `module` on `runtime`, served as the wasm is. On
+/// workerd, JS_WITH_WASM_STANDALONE stands for its twin JS_WITH_WASM, which
+/// imports the build's glue and wasm as modules.
+pub fn start_reference(runtime: Runtime, module: &str, vars: &[(&str, &str)]) -> Server {
+    if runtime == Runtime::Workerd && module == JS_WITH_WASM_STANDALONE {
+        let app = app_worker("build");
+        let mut modules = vec![
+            (JS_WITH_WASM.to_owned(), root().join(JS_WITH_WASM)),
+            (JS_WORKER.to_owned(), root().join(JS_WORKER)),
+        ];
+        modules.extend(app.modules().iter().skip(1).cloned());
+        return Server::start(app.with_modules(modules), vars);
+    }
+    Server::reference_on(runtime, module, vars)
 }
 
 /// The time now as an HTTP date (Sun, 06 Dec 2026 20:13:09 GMT).
@@ -449,191 +469,6 @@ pub fn markdown(rows: &[Row]) -> String {
             r.errors,
             r.cpu_us_per_req.show(0),
             r.peak_rss_mib.show(0)
-        );
-    }
-    out
-}
-
-/// Colour of a server in the charts, by family: host-provided loop (blues),
-/// thread-owned loop in Rust (green), thread-owned loop in Python (oranges).
-fn colour(server: &str) -> &'static str {
-    match server {
-        "wasm" => "#1864ab",
-        "js" => "#4dabf7",
-        "js-floor" => "#a5d8ff",
-        "tokio" => "#2f9e44",
-        "flask-fixed" => "#e8590c",
-        "quart" => "#f59f00",
-        "seed" => "#c92a2a",
-        "gunicorn" => "#d9480f",
-        "uwsgi" => "#a61e4d",
-        _ => "#868e96",
-    }
-}
-
-/// Chart geometry.
-const W: f64 = 980.0;
-const H: f64 = 400.0;
-const L: f64 = 70.0;
-const PLOT_R: f64 = 540.0;
-const T: f64 = 46.0;
-const B: f64 = 50.0;
-
-/// An SVG chart: median p50 (solid) and p99 (dashed) latency against
-/// concurrency (log scale) for every server that answered, and beside it,
-/// CPU per request and peak RSS at the largest N up to 1000, as bars.
-pub fn svg(rows: &[Row], title: &str) -> String {
-    let answered: Vec<&Row> = rows.iter().filter(|r| r.errors < r.n * r.reps).collect();
-    let max_n = rows.iter().map(|r| r.n).max().unwrap_or(1).max(10) as f64;
-    let max_ms = answered
-        .iter()
-        .map(|r| r.p99_ms.median)
-        .filter(|v| v.is_finite())
-        .fold(1.0, f64::max);
-    let top_ms = (max_ms / 250.0).ceil() * 250.0;
-    let x = |n: usize| L + (n.max(1) as f64).log10() / max_n.log10() * (PLOT_R - L);
-    let y = |ms: f64| H - B - ms / top_ms * (H - T - B);
-    let mut ns: Vec<usize> = rows.iter().map(|r| r.n).collect();
-    ns.sort_unstable();
-    ns.dedup();
-    let mut out = axes(title, top_ms, &ns, &y, &x);
-    // Servers that answered at some size (the seed and the threaded WSGI
-    // servers only fail: no line, no bar, no legend entry).
-    let mut servers: Vec<&str> = Vec::new();
-    for r in &answered {
-        if !servers.contains(&r.server.as_str()) {
-            servers.push(&r.server);
-        }
-    }
-    for server in &servers {
-        let line: Vec<&&Row> = answered.iter().filter(|r| r.server == *server).collect();
-        for p99 in [false, true] {
-            let points: Vec<String> = line
-                .iter()
-                .map(|r| {
-                    let ms = if p99 {
-                        r.p99_ms.median
-                    } else {
-                        r.p50_ms.median
-                    };
-                    format!("{:.1},{:.1}", x(r.n), y(ms))
-                })
-                .collect();
-            out += &format!(
-                "<polyline fill=\"none\" stroke=\"{}\" stroke-width=\"2\" {} points=\"{}\"/>\n",
-                colour(server),
-                if p99 { "stroke-dasharray=\"6 4\"" } else { "" },
-                points.join(" ")
-            );
-        }
-    }
-    let bar_n = ns.iter().copied().filter(|&n| n <= 1000).max().unwrap_or(0);
-    let at: Vec<&Row> = servers
-        .iter()
-        .filter_map(|s| rows.iter().find(|r| r.server == *s && r.n == bar_n))
-        .collect();
-    out += &bars(&at, bar_n);
-    out += &legend(&servers);
-    out + "</svg>\n"
-}
-
-/// The frame, title, axes and their labels.
-fn axes(
-    title: &str,
-    top_ms: f64,
-    ns: &[usize],
-    y: &dyn Fn(f64) -> f64,
-    x: &dyn Fn(usize) -> f64,
-) -> String {
-    let mut out = format!(
-        r##"<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" viewBox="0 0 {W} {H}" font-family="sans-serif" font-size="12">
-<rect width="100%" height="100%" fill="white"/>
-<text x="{}" y="22" text-anchor="middle" font-size="14">{title}</text>
-<text x="{}" y="38" text-anchor="middle" fill="#555">blue: host-provided loop (wasm, JS) · green: thread-owned, Rust (tokio) · orange: thread-owned, Python</text>
-<line x1="{L}" y1="{}" x2="{PLOT_R}" y2="{}" stroke="black"/>
-<line x1="{L}" y1="{T}" x2="{L}" y2="{}" stroke="black"/>
-<text x="{}" y="{}" text-anchor="middle">concurrent requests in one wave (log scale)</text>
-<text x="16" y="{}" transform="rotate(-90 16 {})" text-anchor="middle">latency (ms), p50 solid, p99 dashed</text>
-"##,
-        W / 2.0,
-        W / 2.0,
-        H - B,
-        H - B,
-        H - B,
-        (L + PLOT_R) / 2.0,
-        H - 12.0,
-        H / 2.0,
-        H / 2.0
-    );
-    for step in 0..=4 {
-        let ms = top_ms * step as f64 / 4.0;
-        out += &format!(
-            "<line x1=\"{L}\" y1=\"{0}\" x2=\"{PLOT_R}\" y2=\"{0}\" stroke=\"#ddd\"/><text x=\"{1}\" y=\"{2}\" text-anchor=\"end\">{ms:.0}</text>\n",
-            y(ms),
-            L - 6.0,
-            y(ms) + 4.0
-        );
-    }
-    for &n in ns {
-        out += &format!(
-            "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{n}</text>\n",
-            x(n),
-            H - B + 16.0
-        );
-    }
-    out
-}
-
-/// Two bar panels: CPU per request and peak RSS of each row.
-fn bars(at: &[&Row], bar_n: usize) -> String {
-    let mut out = String::new();
-    let panels: [(&str, f64, Vec<f64>); 2] = [
-        (
-            "CPU per request (µs)",
-            600.0,
-            at.iter().map(|r| r.cpu_us_per_req.median).collect(),
-        ),
-        (
-            "peak RSS (MiB)",
-            790.0,
-            at.iter().map(|r| r.peak_rss_mib.median).collect(),
-        ),
-    ];
-    for (label, left, values) in &panels {
-        let width = 170.0;
-        let top = values.iter().copied().fold(1.0, f64::max);
-        let step = (H - T - B - 20.0) / at.len().max(1) as f64;
-        out += &format!(
-            "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{label}, N={bar_n}</text>\n",
-            left + width / 2.0,
-            T + 6.0
-        );
-        for (i, (row, value)) in at.iter().zip(values).enumerate() {
-            let top_y = T + 16.0 + step * i as f64;
-            let length = value / top * (width - 50.0);
-            out += &format!(
-                "<rect x=\"{left}\" y=\"{top_y:.1}\" width=\"{length:.1}\" height=\"{:.1}\" fill=\"{}\"/><text x=\"{:.1}\" y=\"{:.1}\">{value:.0}</text>\n",
-                step * 0.7,
-                colour(&row.server),
-                left + length + 4.0,
-                top_y + step * 0.5
-            );
-        }
-    }
-    out
-}
-
-/// The legend, under the bars.
-fn legend(servers: &[&str]) -> String {
-    let mut out = String::new();
-    for (i, server) in servers.iter().enumerate() {
-        let lx = 600.0 + 125.0 * (i % 3) as f64;
-        let ly = H - 34.0 + 16.0 * (i / 3) as f64;
-        out += &format!(
-            "<rect x=\"{lx}\" y=\"{}\" width=\"12\" height=\"10\" fill=\"{}\"/><text x=\"{}\" y=\"{ly}\">{server}</text>\n",
-            ly - 9.0,
-            colour(server),
-            lx + 16.0
         );
     }
     out

@@ -1,4 +1,4 @@
-// Benchmark probe (`make bench`, fresh-process memory): the plain-JS
+// Ablation probe on workerd (`cargo bench --bench runtimes -- --loaded`): the plain-JS
 // reference answering every request, with the Rust worker's wasm module
 // loaded and instantiated beside it (as hosts/workerd.mjs does) but never
 // called. What this costs over the JS reference alone is what merely having

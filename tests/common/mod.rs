@@ -10,7 +10,7 @@
 #![allow(dead_code)] // each test binary uses its own part of the harness
 
 use std::fs;
-use std::io::{Read, Write};
+use std::io::Write;
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -346,23 +346,6 @@ impl Server {
             Kind::Process(process) => process.log(),
         }
     }
-
-    /// Sends raw bytes on a fresh connection and returns what came back
-    /// before the server closed it (or 10 s passed).
-    pub fn raw(&self, request: &[u8]) -> Vec<u8> {
-        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).expect("connect");
-        stream
-            .set_read_timeout(Some(Duration::from_secs(10)))
-            .expect("timeout");
-        // The server may answer and close before reading everything we send.
-        // No half-close after it: only workerd answers a client that sent FIN
-        // (tests/runtimes, a_client_that_half_closes); the requests say
-        // `Connection: close` or are HTTP/1.0.
-        let _ = stream.write_all(request);
-        let mut reply = Vec::new();
-        let _ = stream.read_to_end(&mut reply);
-        reply
-    }
 }
 
 /// The port in a "Ready on http://127.0.0.1:PORT" (wrangler), "Running on
@@ -463,9 +446,6 @@ pub fn json(reply: &Reply) -> serde_json::Value {
         .unwrap_or_else(|e| panic!("not JSON ({e}): {:?}", reply.body))
 }
 
-/// The `/toy` contract over HTTP, for a server started with a short sleep:
-/// GET, HEAD (GET's headers, `Content-Length: 12`, no body), OPTIONS, 405s,
-/// 404s, each with its exact JSON error body, and the query string ignored.
 /// `Date` is there, once, an IMF-fixdate within a minute of now.
 pub fn assert_http_date(reply: &Reply) {
     let dates: Vec<&str> = reply
@@ -487,6 +467,10 @@ pub fn assert_http_date(reply: &Reply) {
     );
 }
 
+/// The `/toy` contract over HTTP, for a server started with a short sleep:
+/// GET, HEAD (GET's headers, `Content-Length: 12`, no body), OPTIONS, 405s,
+/// 404s, each with its exact JSON error body, and the query string ignored.
+/// `Date` is there, once, on every answer.
 pub fn assert_toy_contract(server: &Server) {
     use toy_edge::error::AppError;
 
@@ -578,14 +562,6 @@ pub fn stats(server: &Server) -> (u64, u64) {
             .unwrap_or_else(|| panic!("no {name} in {json}"))
     };
     (field("live_sleeps"), field("wasm_memory_bytes"))
-}
-
-/// How many requests the test worker's current wasm instance has seen, this
-/// one included: it starts again at 1 on a fresh instance.
-pub fn requests_seen(server: &Server) -> u64 {
-    json(&get(&server.url("/__stats")))["requests"]
-        .as_u64()
-        .unwrap_or_else(|| panic!("no requests in /__stats"))
 }
 
 /// Polls `/__stats` every 10 ms until `done(live_sleeps)` or `within` has

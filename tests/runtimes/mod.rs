@@ -308,7 +308,7 @@ pub fn a_panic_costs_one_request(runtime: Runtime, route: &str) {
         let handles = in_flight(scope, &server, &methods);
         let sleeping = common::wait_for_live(&server, Duration::from_secs(5), |live| live == 200);
         assert!(sleeping.is_some(), "the 200 requests never all slept");
-        let seen_before = common::requests_seen(&server);
+        let seen_before = requests_seen(&server);
         let panic = get(&server.url(route));
         let replies: Vec<_> = handles
             .into_iter()
@@ -335,7 +335,7 @@ pub fn a_panic_costs_one_request(runtime: Runtime, route: &str) {
     }
     // The same instance: it has counted every request since before the
     // panic (a fresh one would start again at 1).
-    let seen_after = common::requests_seen(&server);
+    let seen_after = requests_seen(&server);
     assert!(
         seen_after >= seen_before + 2,
         "requests seen {seen_before} before the panic, {seen_after} after: the instance was replaced"
@@ -389,7 +389,7 @@ pub fn a_trap_answers_every_request_in_flight(runtime: Runtime, route: &str) {
         );
     }
     // A fresh instance: it has seen only this request.
-    assert_eq!(common::requests_seen(&server), 1);
+    assert_eq!(requests_seen(&server), 1);
     // The dead instance's timers come due; the server is still there, and
     // serves in full.
     std::thread::sleep(sleep);
@@ -426,4 +426,12 @@ pub fn stops_cleanly_on(runtime: Runtime, signal: libc::c_int) {
     );
     // And it no longer listens.
     assert!(TcpStream::connect(("127.0.0.1", server.port)).is_err());
+}
+
+/// How many requests the test worker's current wasm instance has seen, this
+/// one included: it starts again at 1 on a fresh instance.
+pub fn requests_seen(server: &Server) -> u64 {
+    common::json(&common::get(&server.url("/__stats")))["requests"]
+        .as_u64()
+        .unwrap_or_else(|| panic!("no requests in /__stats"))
 }
