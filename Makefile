@@ -63,7 +63,7 @@ deploy: build
 clean:
 	rm -rf build build-test build-sw build-sw-test build-abort dist target/e2e .wrangler
 
-## Benchmark: every server side by side (wasm and plain JS on workerd, native tokio, the Python seed, its fixes and its WSGI servers; waves of 1..5000), then wasm vs plain JS paired on workerd, Deno, Bun and Node, fresh-process memory included (loopback, ~28 min)
+## Benchmark: every server side by side (wasm and plain JS on workerd, native tokio, the Python seed, its fixes and its WSGI servers; waves of 1..5000), then wasm vs plain JS paired on workerd, Deno, Bun and Node, fresh-process memory included (loopback, ~20 min)
 bench:
 	scripts/setup.sh --load --python
 	scripts/build.sh
