@@ -18,7 +18,7 @@ serve:
 	scripts/build.sh
 	PORT=$(PORT) scripts/serve.sh $(RUNTIME)
 
-## Set up, build and run every test host (native, Python, workerd, Deno, Bun, Node over HTTP, wrangler dev, Node, Chromium, a Service Worker in Chromium, deploy bundle, bench smoke)
+## Set up, build and run every test host (native, Python, workerd, Deno, Bun, Node over HTTP, wrangler dev, Node, Chromium, a Service Worker in Chromium, deploy bundle, bench smoke, workerd-harness from its package)
 test:
 	scripts/test.sh
 

@@ -3,12 +3,12 @@
 # test host and prints how many tests each one executed. A host that cannot
 # run, or runs no test, fails the command.
 #   scripts/test.sh                 all hosts
-#   scripts/test.sh node browser    only those (names: native python workerd deno bun node-http wrangler node browser sw dryrun bench)
+#   scripts/test.sh node browser    only those (names: native python workerd deno bun node-http wrangler node browser sw dryrun bench harness)
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$TOY_ROOT"
 
-all=(native python workerd deno bun node-http wrangler node browser sw dryrun bench)
+all=(native python workerd deno bun node-http wrangler node browser sw dryrun bench harness)
 hosts=("$@")
 [[ ${#hosts[@]} -gt 0 ]] || hosts=("${all[@]}")
 started=$SECONDS
@@ -34,6 +34,22 @@ wasm_suites() {
   unwind_cargo test --no-fail-fast "${wasm[@]}" -p toy-edge -p js-host-timer \
     --features toy-edge/test-routes --test "$1" --test "$2"; b=$?
   return $((a | b))
+}
+
+# workerd-harness's own tests, run from the tarball `cargo package` makes:
+# what a user of the published crate gets, with no path into this tree. It
+# is unpacked outside the workspace, beside a link to this project's
+# node_modules, where it finds workerd, wrangler and Node the default way.
+packaged_harness() {
+  local dir="$TOY_ROOT/target/package-test"
+  cargo package --quiet --allow-dirty --no-verify -p workerd-harness || return 1
+  local crate=(target/package/workerd-harness-*.crate)
+  local unpacked; unpacked=$(mktemp -d "${TMPDIR:-/tmp}/workerd-harness-package.XXXXXX")
+  tar -xzf "${crate[-1]}" -C "$unpacked" && ln -s "$TOY_ROOT/node_modules" "$unpacked/node_modules"
+  cargo test --no-fail-fast --target-dir "$dir" --manifest-path "$unpacked"/workerd-harness-*/Cargo.toml
+  local rc=$?
+  rm -rf "$unpacked"
+  return $rc
 }
 
 summary=() binaries=() total_passed=0 total_failed=0 total_ignored=0 broken=0
@@ -71,12 +87,11 @@ for host in "${hosts[@]}"; do
   case "$host" in
     # The crates' doctests are compiled here (no_run: they need a JS host or
     # a built worker).
-    native)   run_host "native" bash -c 'cargo test --no-fail-fast -p toy-edge -p workerd-harness --lib --test contrast; a=$?
-                cargo test --no-fail-fast -p js-host-timer -p workerd-harness --doc; b=$?; exit $((a | b))' ;;
+    native)   run_host "native" bash -c 'cargo test --no-fail-fast -p toy-edge --lib --test contrast; a=$?
+                cargo test --no-fail-fast -p js-host-timer --doc; b=$?; exit $((a | b))' ;;
     python)   run_host "python" cargo test --test python_seed ;;
     # The one build on each runtime (tests/runtimes: the same suite).
-    workerd)  run_host "workerd" cargo test --no-fail-fast -p toy-edge -p workerd-harness \
-                --test workerd --test runtimes_agree --test harness ;;
+    workerd)  run_host "workerd" cargo test --no-fail-fast --test workerd --test runtimes_agree ;;
     deno)     run_host "deno" cargo test --test deno ;;
     bun)      run_host "bun" cargo test --test bun ;;
     node-http) run_host "node-http" cargo test --test node_http ;;
@@ -91,6 +106,7 @@ for host in "${hosts[@]}"; do
     sw)       run_host "service-worker" cargo test --test service_worker ;;
     dryrun)   run_host "deploy" cargo test --test deploy_dry_run ;;
     bench)    run_host "bench" cargo test --no-fail-fast --test bench_smoke --test soak_short ;;
+    harness)  run_host "workerd-harness" packaged_harness ;;
     *) echo "test: unknown host $host (one of: ${all[*]})" >&2; exit 2 ;;
   esac
 done

@@ -1,15 +1,16 @@
 //! Integration tests for Cloudflare Workers from `cargo test`: start the
-//! worker on workerd (the runtime behind Workers and `wrangler dev`), as its
-//! `wrangler.toml` describes it, talk HTTP to it, stop it when dropped.
+//! worker as its wrangler configuration describes it, as `wrangler dev`
+//! would, talk HTTP to it, stop it when dropped.
 //!
 //! ```no_run
 //! use workerd_harness::Workerd;
 //!
 //! # fn main() -> Result<(), workerd_harness::Error> {
-//! let worker = Workerd::from_wrangler_toml("wrangler.toml")? // main module, date, flags, [vars]
-//!     .var("GREETING", "hi")                                   // overrides [vars]
-//!     .start()?;                                               // listening before it returns
-//! let reply = worker.get("/")?;                                // or worker.url("/") for any client
+//! let worker = Workerd::from_wrangler_config("wrangler.jsonc")? // or .toml, .json
+//!     .env("staging")?                                           // [env.staging], as wrangler --env
+//!     .var("GREETING", "hi")                                     // overrides vars
+//!     .start()?;                                                 // listening before it returns
+//! let reply = worker.get("/")?;                                  // or worker.url("/") for any client
 //! assert_eq!(reply.status, 200);
 //! assert!(!worker.log().contains("Uncaught"));
 //! # Ok(())
@@ -18,48 +19,56 @@
 //!
 //! # What it does
 //!
-//! - **Reads `wrangler.toml`**: `main`, `compatibility_date`,
-//!   `compatibility_flags` and `[vars]`. The main module and every module it
-//!   imports by a relative path (`./index_bg.wasm`, `../build/index.js`,
-//!   worker-build's `snippets/…`), transitively, become workerd modules named
-//!   by their path from the `wrangler.toml` directory; `.wasm` files become
-//!   wasm modules. A missing main module or import is an error that names the
-//!   `[build] command` to run.
-//! - **No port races**: the test binds a listening socket on `127.0.0.1:0`
-//!   and workerd inherits it (`--socket-fd`). [`Workerd::start`] returns once
-//!   workerd reports it listens (`--control-fd`), or fails with workerd's log
-//!   if the worker throws at start-up; a request sent after that is answered.
-//! - **One workerd per [`Worker`]**, so tests run in parallel, each with its
-//!   own vars and flags. Dropping the [`Worker`] kills workerd's process
-//!   group, also when the test panics. Its config and log live in a scratch
+//! - **Reads the configuration**: `wrangler.toml`, `wrangler.json` or
+//!   `wrangler.jsonc`; a named environment with wrangler's rules for what it
+//!   inherits ([`Workerd::env`]).
+//! - **Two backends** ([`Backend`]), chosen per worker. A worker made of
+//!   its modules and `vars` runs on **bare workerd**: the main module and
+//!   every module it imports by a relative path (`./index_bg.wasm`,
+//!   worker-build's `snippets/…`), transitively, become workerd modules;
+//!   it starts in tens of milliseconds. Anything else (a KV namespace, R2
+//!   bucket, D1 database, Durable Object, static assets, `.dev.vars`
+//!   secrets, a service binding, an npm import, `rules`, `no_bundle`)
+//!   runs under **`wrangler dev --local`**: wrangler bundles it and
+//!   Miniflare backs its bindings, with storage in the [`Worker`]'s own
+//!   scratch directory, fresh each time. [`Workerd::backend`] says which,
+//!   and why.
+//! - **No port races**: on bare workerd the test binds a listening socket on
+//!   `127.0.0.1:0` and workerd inherits it (`--socket-fd`); wrangler picks
+//!   a free port and reports it. [`Workerd::start`] returns once the worker
+//!   listens, or fails with the log if it throws at start-up.
+//! - **One process per [`Worker`]**, so tests run in parallel, each with its
+//!   own vars, flags and storage. Dropping the [`Worker`] kills the process
+//!   group, also when the test panics. Its files and log live in a scratch
 //!   directory, removed on drop unless the test is failing: then the path
 //!   and the log's last lines are printed.
-//! - **Other processes a test needs** (a backend, `wrangler dev`) get the
-//!   same care through [`Process`]: their own process group, killed on
-//!   drop, and a scratch directory for their files and log.
-//! - **Finds workerd** at [`Workerd::workerd_binary`], else `$WORKERD_BIN`,
-//!   else `node_modules/@cloudflare/workerd-<platform>/bin/workerd` in the
-//!   project directory or above (npm installs it with `wrangler`). Not found
-//!   is [`Error::WorkerdNotFound`], saying where it looked and how to
-//!   install it: never a hang, never a skip.
+//! - **Other processes a test needs** (a backend server) get the same care
+//!   through [`Process`].
+//! - **Finds its tools**: workerd at [`Workerd::workerd_binary`], else
+//!   `$WORKERD_BIN`, else `node_modules/@cloudflare/workerd-<platform>/bin/workerd`
+//!   in the project directory or above (npm installs it with `wrangler`);
+//!   wrangler and Node likewise (`$WRANGLER_BIN`, `$NODE_BIN`,
+//!   `node_modules`, then `node` on `PATH`). A missing one is an error that
+//!   says where it looked and how to install it: never a hang, never a skip.
 //!
 //! # What it does not do
 //!
-//! It does not build the worker (run `worker-build` or your `[build]
-//! command` first, e.g. from a Makefile or CI step), and it declares no
-//! bindings beyond text and JSON `[vars]`: no KV, R2, D1, Durable Objects,
-//! service bindings, secrets from `.dev.vars`, `[env.*]` sections, routes or
-//! assets. Unix only (it hands workerd a file descriptor).
+//! It does not build a Rust worker (run `worker-build` or your `[build]
+//! command` first); wrangler bundles JavaScript. Bindings that exist only on
+//! Cloudflare's network (`ai`, `vectorize`) are an error. Unix only.
 #![cfg(unix)]
 #![deny(missing_docs)]
 
+mod config;
 mod modules;
 mod process;
+mod wrangler;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use process::io;
 pub use process::{Process, Worker};
 
 /// The platform part of the npm package name `@cloudflare/workerd-<platform>`.
@@ -73,43 +82,118 @@ const PLATFORM: &str = if cfg!(all(target_os = "linux", target_arch = "aarch64")
     "linux-64"
 };
 
+/// How [`Workerd::start`] runs a worker.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Backend {
+    /// workerd alone, configured by this crate: for a worker made of its
+    /// modules and `vars`. Starts in tens of milliseconds.
+    Workerd,
+    /// `wrangler dev --local`: wrangler bundles the worker (npm imports,
+    /// `rules`, `no_bundle`, `find_additional_modules`) and Miniflare backs
+    /// its bindings (KV, R2, D1, Durable Objects, assets, `.dev.vars`
+    /// secrets, services), their storage in the [`Worker`]'s own scratch
+    /// directory. Starts in seconds.
+    WranglerDev {
+        /// The first thing in the configuration that bare workerd cannot
+        /// start, e.g. "`kv_namespaces`".
+        because: String,
+    },
+}
+
+/// A wrangler configuration file as read, and the environment selected.
+#[derive(Debug, Clone)]
+pub(crate) struct Source {
+    path: PathBuf,
+    raw: serde_json::Value,
+    env: Option<String>,
+}
+
 /// A worker to start: modules, compatibility settings, vars. Made from a
-/// `wrangler.toml` ([`Workerd::from_wrangler_toml`]) or from modules
-/// ([`Workerd::from_modules`]); [`Workerd::start`] runs it.
+/// wrangler configuration ([`Workerd::from_wrangler_config`]) or from
+/// modules ([`Workerd::from_modules`]); [`Workerd::start`] runs it.
 #[derive(Debug, Clone)]
 pub struct Workerd {
     modules: Vec<(String, PathBuf)>,
     compatibility_date: String,
     compatibility_flags: Vec<String>,
-    /// (name, workerd binding body: `text = "…"` or `json = "…"`).
+    /// From the configuration: (name, workerd binding body: `text = "…"` or
+    /// `json = "…"`).
     bindings: Vec<(String, String)>,
+    /// Set by [`Workerd::var`]: (name, text), over `bindings`.
+    vars: Vec<(String, String)>,
     v8_flags: Vec<String>,
     inspector_port: Option<u16>,
     workerd: Option<PathBuf>,
+    wrangler: Option<PathBuf>,
+    node: Option<PathBuf>,
     project_dir: PathBuf,
     start_timeout: Duration,
+    source: Option<Source>,
+    services: Vec<PathBuf>,
+    backend: Backend,
 }
 
 impl Workerd {
-    /// Reads `main`, `compatibility_date`, `compatibility_flags` and `[vars]`
-    /// from a `wrangler.toml`, and collects the main module and everything it
-    /// imports by relative paths. The worker must have been built.
-    pub fn from_wrangler_toml(path: impl AsRef<Path>) -> Result<Workerd, Error> {
+    /// Reads a wrangler configuration file: `wrangler.toml`, `wrangler.json`
+    /// or `wrangler.jsonc` (comments and trailing commas allowed), its top
+    /// level (see [`Workerd::env`] for a named environment). A worker of
+    /// modules and `vars` runs on bare workerd: its main module and
+    /// everything it imports by relative paths, which must have been built.
+    /// Anything else (a binding, an npm import, `rules`, `assets`, a
+    /// `.dev.vars` file) runs under `wrangler dev`: see [`Backend`].
+    pub fn from_wrangler_config(path: impl AsRef<Path>) -> Result<Workerd, Error> {
         let path = path.as_ref();
-        let bad = |reason: String| Error::WranglerToml {
+        let raw = config::read(path)?;
+        let project_dir = match path.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir.to_owned(),
+            _ => PathBuf::from("."),
+        };
+        let source = Source {
             path: path.to_owned(),
+            raw,
+            env: None,
+        };
+        Workerd {
+            project_dir,
+            ..Workerd::empty()
+        }
+        .configured(source)
+    }
+
+    /// [`Workerd::from_wrangler_config`], under its former name.
+    pub fn from_wrangler_toml(path: impl AsRef<Path>) -> Result<Workerd, Error> {
+        Workerd::from_wrangler_config(path)
+    }
+
+    /// Selects the environment `name` (`[env.name]`, `"env": {"name": …}`)
+    /// as `wrangler --env name` does: its own settings, and from the top
+    /// level the ones wrangler inherits (`main`, the compatibility settings,
+    /// `build`, `rules`, …) where it sets none. `vars` and bindings are not
+    /// inherited. Keeps what [`Workerd::var`] set; call it before the other
+    /// settings.
+    pub fn env(self, name: &str) -> Result<Workerd, Error> {
+        let Some(mut source) = self.source.clone() else {
+            return Err(Error::Unsupported(format!(
+                "env(\"{name}\") needs a worker from a wrangler configuration"
+            )));
+        };
+        source.env = Some(name.to_owned());
+        self.configured(source)
+    }
+
+    /// The settings of `source`'s environment, and the backend they need.
+    fn configured(mut self, source: Source) -> Result<Workerd, Error> {
+        let path = &source.path;
+        let settings = config::select(path, &source.raw, source.env.as_deref())?;
+        let bad = |reason: String| Error::WranglerToml {
+            path: path.clone(),
             reason,
         };
-        let text =
-            std::fs::read_to_string(path).map_err(|e| bad(format!("cannot read it: {e}")))?;
-        let table: toml::Table = text
-            .parse()
-            .map_err(|e| bad(format!("does not parse: {e}")))?;
-        let string = |key: &str| table.get(key).and_then(toml::Value::as_str);
-        let main = string("main").ok_or_else(|| bad("has no `main = \"…\"`".into()))?;
+        let string = |key: &str| settings.get(key).and_then(serde_json::Value::as_str);
+        let main = string("main").ok_or_else(|| bad("has no `main`".into()))?;
         let date = string("compatibility_date")
-            .ok_or_else(|| bad("has no `compatibility_date = \"YYYY-MM-DD\"`".into()))?;
-        let flags = match table.get("compatibility_flags") {
+            .ok_or_else(|| bad("has no `compatibility_date` (\"YYYY-MM-DD\")".into()))?;
+        let flags = match settings.get("compatibility_flags") {
             None => Vec::new(),
             Some(value) => value
                 .as_array()
@@ -122,38 +206,51 @@ impl Workerd {
                 .ok_or_else(|| bad("`compatibility_flags` is not a list of strings".into()))?,
         };
         let mut bindings = Vec::new();
-        if let Some(vars) = table.get("vars") {
+        if let Some(vars) = settings.get("vars") {
             let vars = vars
-                .as_table()
+                .as_object()
                 .ok_or_else(|| bad("`vars` is not a table".into()))?;
             for (name, value) in vars {
                 bindings.push((name.clone(), var_binding(value)));
             }
         }
-        let project_dir = path
-            .parent()
-            .map(|dir| {
-                if dir.as_os_str().is_empty() {
-                    Path::new(".")
-                } else {
-                    dir
-                }
-            })
-            .unwrap_or(Path::new("."))
-            .to_owned();
-        let build = table
+        if let Some((name, kind)) = config::remote_only(&settings) {
+            return Err(Error::UnsupportedBinding { name, kind });
+        }
+        let build = settings
             .get("build")
             .and_then(|build| build.get("command"))
-            .and_then(toml::Value::as_str);
-        let modules = modules::collect(&project_dir, Path::new(main), build)?;
-        Ok(Workerd {
-            modules,
-            compatibility_date: date.to_owned(),
-            compatibility_flags: flags,
-            bindings,
-            project_dir,
-            ..Workerd::empty()
-        })
+            .and_then(serde_json::Value::as_str);
+        let dev_vars = match &source.env {
+            Some(env) => vec![format!(".dev.vars.{env}"), ".dev.vars".into()],
+            None => vec![".dev.vars".into()],
+        };
+        let secrets = dev_vars
+            .into_iter()
+            .find(|file| self.project_dir.join(file).is_file());
+        let because = match (config::needs_wrangler(&settings), secrets) {
+            (Some(key), _) => Some(key),
+            (None, Some(file)) => Some(format!("secrets in {file}")),
+            (None, None) => match modules::collect(&self.project_dir, Path::new(main), build)? {
+                modules::Graph::Modules(modules) => {
+                    self.modules = modules;
+                    None
+                }
+                modules::Graph::NeedsBundling(import) => Some(import),
+            },
+        };
+        self.backend = match because {
+            Some(because) => {
+                self.modules = Vec::new();
+                Backend::WranglerDev { because }
+            }
+            None => Backend::Workerd,
+        };
+        self.compatibility_date = date.to_owned();
+        self.compatibility_flags = flags;
+        self.bindings = bindings;
+        self.source = Some(source);
+        Ok(self)
     }
 
     /// A worker from modules given by hand: (name in the worker, file), the
@@ -178,11 +275,17 @@ impl Workerd {
             compatibility_date: String::new(),
             compatibility_flags: Vec::new(),
             bindings: Vec::new(),
+            vars: Vec::new(),
             v8_flags: Vec::new(),
             inspector_port: None,
             workerd: None,
+            wrangler: None,
+            node: None,
             project_dir: PathBuf::from("."),
             start_timeout: Duration::from_secs(30),
+            source: None,
+            services: Vec::new(),
+            backend: Backend::Workerd,
         }
     }
 
@@ -211,11 +314,23 @@ impl Workerd {
         self
     }
 
-    /// Sets a text binding (a `[vars]` entry), replacing one of that name.
+    /// Sets a text binding (a `vars` entry), replacing one of that name.
     pub fn var(mut self, name: &str, value: &str) -> Workerd {
-        self.bindings.retain(|(n, _)| n != name);
-        self.bindings
-            .push((name.to_owned(), format!("text = {}", capnp_string(value))));
+        self.vars.retain(|(n, _)| n != name);
+        self.vars.push((name.to_owned(), value.to_owned()));
+        self
+    }
+
+    /// Starts the worker of another wrangler configuration in the same
+    /// `wrangler dev` session, so that a service binding (`services`) of
+    /// this worker reaches it by its `name`. Needs [`Backend::WranglerDev`].
+    pub fn with_service(mut self, config: impl Into<PathBuf>) -> Workerd {
+        self.services.push(config.into());
+        if self.backend == Backend::Workerd {
+            self.backend = Backend::WranglerDev {
+                because: "a service started beside it".into(),
+            };
+        }
         self
     }
 
@@ -261,7 +376,25 @@ impl Workerd {
         self
     }
 
-    /// How long [`Workerd::start`] waits for workerd to listen (30 s).
+    /// Uses this wrangler (its `bin/wrangler.js`) for [`Backend::WranglerDev`]
+    /// instead of looking for one.
+    pub fn wrangler_binary(mut self, path: impl Into<PathBuf>) -> Workerd {
+        self.wrangler = Some(path.into());
+        self
+    }
+
+    /// Runs wrangler with this Node (22 or later) instead of looking for one.
+    pub fn node_binary(mut self, path: impl Into<PathBuf>) -> Workerd {
+        self.node = Some(path.into());
+        self
+    }
+
+    /// How [`Workerd::start`] will run it, and why.
+    pub fn backend(&self) -> &Backend {
+        &self.backend
+    }
+
+    /// How long [`Workerd::start`] waits for the worker to listen (30 s).
     pub fn start_timeout(mut self, timeout: Duration) -> Workerd {
         self.start_timeout = timeout;
         self
@@ -277,10 +410,34 @@ impl Workerd {
         &self.compatibility_flags
     }
 
-    /// Starts workerd; returns once it listens on its loopback port.
+    /// Starts the worker; returns once it listens on its loopback port.
     pub fn start(&self) -> Result<Worker, Error> {
-        let workerd = self.find_workerd()?;
-        process::start(self, &workerd)
+        match (&self.backend, &self.source) {
+            (Backend::WranglerDev { because }, Some(source)) => {
+                if !self.v8_flags.is_empty() {
+                    return Err(Error::Unsupported(format!(
+                        "V8 flags need bare workerd, and this worker needs wrangler dev ({because})"
+                    )));
+                }
+                wrangler::start(self, source)
+            }
+            _ => {
+                let workerd = self.find_workerd()?;
+                process::start(self, &workerd)
+            }
+        }
+    }
+
+    /// Every binding for workerd's config: `vars` from the configuration,
+    /// those [`Workerd::var`] set instead.
+    fn all_bindings(&self) -> Vec<(String, String)> {
+        let set = |name: &str| self.vars.iter().any(|(n, _)| n == name);
+        let configured = self.bindings.iter().filter(|(n, _)| !set(n)).cloned();
+        let vars = self
+            .vars
+            .iter()
+            .map(|(n, v)| (n.clone(), format!("text = {}", capnp_string(v))));
+        configured.chain(vars).collect()
     }
 
     fn find_workerd(&self) -> Result<PathBuf, Error> {
@@ -326,7 +483,7 @@ impl Workerd {
             })
             .collect();
         let bindings: Vec<String> = self
-            .bindings
+            .all_bindings()
             .iter()
             .map(|(name, body)| format!("(name = {}, {body})", capnp_string(name)))
             .collect();
@@ -372,13 +529,10 @@ fn exists(path: PathBuf) -> Result<PathBuf, Error> {
 }
 
 /// wrangler passes a `[vars]` string as text and anything else as JSON.
-fn var_binding(value: &toml::Value) -> String {
+fn var_binding(value: &serde_json::Value) -> String {
     match value {
-        toml::Value::String(text) => format!("text = {}", capnp_string(text)),
-        other => {
-            let json = serde_json::to_string(other).unwrap_or_else(|_| "null".into());
-            format!("json = {}", capnp_string(&json))
-        }
+        serde_json::Value::String(text) => format!("text = {}", capnp_string(text)),
+        other => format!("json = {}", capnp_string(&other.to_string())),
     }
 }
 
@@ -461,8 +615,8 @@ pub fn send(method: &str, url: &str, body: Option<&str>) -> Result<Reply, Error>
 /// returning `Result<(), Error>` shows what to do rather than a struct.
 #[non_exhaustive]
 pub enum Error {
-    /// The `wrangler.toml` is missing, does not parse, or lacks what a
-    /// worker needs.
+    /// The wrangler configuration (`wrangler.toml`, `.json`, `.jsonc`) is
+    /// missing, does not parse, or lacks what a worker needs.
     WranglerToml {
         /// The file.
         path: PathBuf,
@@ -484,6 +638,26 @@ pub enum Error {
         /// Every place that was tried.
         searched: Vec<PathBuf>,
     },
+    /// A worker that needs `wrangler dev`, and no wrangler was found.
+    WranglerNotFound {
+        /// Every place that was tried.
+        searched: Vec<PathBuf>,
+    },
+    /// A worker that needs `wrangler dev`, and no Node to run it.
+    NodeNotFound {
+        /// Every place that was tried.
+        searched: Vec<PathBuf>,
+    },
+    /// A binding that only exists on Cloudflare's network (`ai`,
+    /// `vectorize`): nothing local can back it.
+    UnsupportedBinding {
+        /// The binding's name, as the worker sees it in `env`.
+        name: String,
+        /// Its type: the configuration key that declares it.
+        kind: String,
+    },
+    /// A setting the worker's backend cannot apply (see [`Backend`]).
+    Unsupported(String),
     /// workerd exited, or did not listen in time: its log says why (a worker
     /// that throws at start-up, a config workerd refuses).
     StartFailed {
@@ -511,7 +685,7 @@ impl fmt::Display for Error {
                 write!(f, "module {} does not exist", path.display())?;
                 match imported_by {
                     Some(by) => write!(f, " (imported by {})", by.display())?,
-                    None => write!(f, " (wrangler.toml's `main`)")?,
+                    None => write!(f, " (the configuration's `main`)")?,
                 }
                 match build_command {
                     Some(command) => write!(f, "; build the worker first: `{command}`"),
@@ -529,8 +703,36 @@ impl fmt::Display for Error {
                     .iter()
                     .try_for_each(|p| write!(f, "\n  {}", p.display()))
             }
+            Error::WranglerNotFound { searched } => {
+                write!(
+                    f,
+                    "wrangler not found (this worker needs `wrangler dev`); install it with \
+                     `npm install --save-dev wrangler` in the project, set WRANGLER_BIN to its \
+                     bin/wrangler.js, or call Workerd::wrangler_binary. Looked at:"
+                )?;
+                searched
+                    .iter()
+                    .try_for_each(|p| write!(f, "\n  {}", p.display()))
+            }
+            Error::NodeNotFound { searched } => {
+                write!(
+                    f,
+                    "Node not found (wrangler runs on Node 22 or later); install it from \
+                     https://nodejs.org or with `npm install --save-dev node@22`, set NODE_BIN, \
+                     or call Workerd::node_binary. Looked at:"
+                )?;
+                searched
+                    .iter()
+                    .try_for_each(|p| write!(f, "\n  {}", p.display()))
+            }
+            Error::UnsupportedBinding { name, kind } => write!(
+                f,
+                "binding {name} ({kind}) exists only on Cloudflare's network; nothing local \
+                 backs it: test the code that uses it with a stand-in"
+            ),
+            Error::Unsupported(what) => write!(f, "unsupported: {what}"),
             Error::StartFailed { reason, log } => {
-                write!(f, "workerd did not start: {reason}; its log:\n{log}")
+                write!(f, "the worker did not start: {reason}; its log:\n{log}")
             }
             Error::Io(what, error) => write!(f, "{what}: {error}"),
             Error::Http(what) => write!(f, "HTTP request failed: {what}"),

@@ -1,19 +1,38 @@
-//! Which files a worker is made of: its main module and, transitively, every
-//! module it imports by a relative specifier (`./x.js`, `../build/index.js`).
-//! Bare specifiers (`cloudflare:workers`, `node:buffer`) are workerd's own.
+//! Which files a worker is made of, for bare workerd: its main module and,
+//! transitively, every module it imports by a relative specifier (`./x.js`,
+//! `../build/index.js`). `cloudflare:`, `node:` and `workerd:` specifiers are
+//! workerd's own. Anything else (an npm package, a `.txt` or `.bin` import)
+//! is for wrangler's bundler: the worker is then started with `wrangler dev`.
+//!
+//! A scan rather than wrangler's bundler, because bare workerd starts a
+//! worker about fifty times sooner than `wrangler dev` (the crate README has
+//! the figures).
 
 use std::path::{Component, Path, PathBuf};
 
 use crate::Error;
 
-/// (name, file) for `main` and what it imports, `main` first. Names are
-/// paths from `project_dir` with `/`, which is what workerd resolves relative
-/// imports against.
+/// What a worker's modules are.
+pub(crate) enum Graph {
+    /// (name, file) for `main` and what it imports, `main` first. Names are
+    /// paths from the project directory with `/`, which is what workerd
+    /// resolves relative imports against.
+    Modules(Vec<(String, PathBuf)>),
+    /// An import only a bundler resolves: the specifier and its importer.
+    NeedsBundling(String),
+}
+
+/// Module file types workerd loads as they are.
+const LOADED: &[&str] = &["js", "mjs", "wasm"];
+/// Specifier prefixes of workerd's built-in modules.
+const BUILT_IN: &[&str] = &["cloudflare:", "node:", "workerd:"];
+
+/// The modules of the worker whose main module is `main`.
 pub(crate) fn collect(
     project_dir: &Path,
     main: &Path,
     build_command: Option<&str>,
-) -> Result<Vec<(String, PathBuf)>, Error> {
+) -> Result<Graph, Error> {
     let missing = |path: PathBuf, imported_by: Option<PathBuf>| Error::ModuleMissing {
         path,
         imported_by,
@@ -45,18 +64,28 @@ pub(crate) fn collect(
         if !file.is_file() {
             return Err(missing(file, imported_by));
         }
-        if !name.ends_with(".wasm") {
+        let extension = relative.extension().and_then(|e| e.to_str()).unwrap_or("");
+        if !LOADED.contains(&extension) {
+            return Ok(Graph::NeedsBundling(format!("the import of {name}")));
+        }
+        if extension != "wasm" {
             let source = std::fs::read_to_string(&file)
                 .map_err(|e| Error::Io(format!("reading {}", file.display()), e))?;
             let dir = relative.parent().unwrap_or(Path::new(""));
-            for specifier in relative_imports(&source) {
-                queue.push((normalize(&dir.join(specifier)), Some(file.clone())));
+            for specifier in imports(&source) {
+                if specifier.starts_with("./") || specifier.starts_with("../") {
+                    queue.push((normalize(&dir.join(specifier)), Some(file.clone())));
+                } else if !BUILT_IN.iter().any(|prefix| specifier.starts_with(prefix)) {
+                    return Ok(Graph::NeedsBundling(format!(
+                        "the import of \"{specifier}\" in {name}"
+                    )));
+                }
             }
         }
         names.push(name.clone());
         modules.push((name, file));
     }
-    Ok(modules)
+    Ok(Graph::Modules(modules))
 }
 
 /// `a/./b/../c` → `a/c`, without touching the file system.
@@ -74,11 +103,11 @@ fn normalize(path: &Path) -> PathBuf {
     out
 }
 
-/// The relative specifiers of `import … from "…"`, `import "…"`,
+/// The specifiers of `import … from "…"`, `import "…"`,
 /// `export … from "…"` and `import("…")` in a module, minified or not.
 /// Comments and template literals are skipped, so a quote in a comment
 /// ("the glue's") does not throw the scan off.
-fn relative_imports(source: &str) -> Vec<&str> {
+fn imports(source: &str) -> Vec<&str> {
     let bytes = source.as_bytes();
     let mut found = Vec::new();
     let mut i = 0;
@@ -90,13 +119,10 @@ fn relative_imports(source: &str) -> Vec<&str> {
                 let end = string_end(bytes, i + 1, quote);
                 let literal = &source[i + 1..end.min(bytes.len())];
                 let before = source[..i].trim_end();
-                let imports = ["from", "import", "import("]
+                let is_import = ["from", "import", "import("]
                     .iter()
                     .any(|keyword| before.ends_with(keyword));
-                if quote != b'`'
-                    && imports
-                    && (literal.starts_with("./") || literal.starts_with("../"))
-                {
+                if quote != b'`' && is_import {
                     found.push(literal);
                 }
                 i = end + 1;
@@ -128,7 +154,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn finds_relative_imports_in_plain_and_minified_modules() {
+    fn finds_imports_in_plain_and_minified_modules() {
         let source = r#"// the glue's "own" 'quotes' in a comment
 /* and "in" a block's comment */ import * as wasm from "../build/index.js";
 const t = `a template's "quote"`;
@@ -136,12 +162,13 @@ import'./side.js';export{a}from"./a.mjs";const m=await import("./lazy.js");
 import x from "cloudflare:workers"; const s = "./not-an-import.js";
 import source mod from "./index_bg.wasm";"#;
         assert_eq!(
-            relative_imports(source),
+            imports(source),
             [
                 "../build/index.js",
                 "./side.js",
                 "./a.mjs",
                 "./lazy.js",
+                "cloudflare:workers",
                 "./index_bg.wasm"
             ]
         );

@@ -114,9 +114,10 @@ impl Drop for Process {
     }
 }
 
-/// A running workerd serving one worker on `127.0.0.1`, a [`Process`]:
-/// dropping it kills workerd and removes its scratch directory (kept, with
-/// the log's last lines printed, when the test is failing).
+/// A running worker on `127.0.0.1`: workerd, or `wrangler dev` (see
+/// [`Backend`](crate::Backend)), a [`Process`]: dropping it kills the process
+/// group and removes its scratch directory (kept, with the log's last lines
+/// printed, when the test is failing).
 #[derive(Debug)]
 pub struct Worker {
     process: Process,
@@ -124,12 +125,16 @@ pub struct Worker {
 }
 
 impl Worker {
+    pub(crate) fn new(process: Process, port: u16) -> Worker {
+        Worker { process, port }
+    }
+
     /// The loopback port it listens on.
     pub fn port(&self) -> u16 {
         self.port
     }
 
-    /// workerd's process id.
+    /// The process id: workerd's, or wrangler's (Node).
     pub fn pid(&self) -> u32 {
         self.process.pid()
     }
@@ -149,13 +154,14 @@ impl Worker {
         crate::send(method, &self.url(path), body)
     }
 
-    /// Everything workerd printed so far (the worker's `console` output and
-    /// uncaught errors among it).
+    /// Everything workerd (or wrangler) printed so far: the worker's
+    /// `console` output and uncaught errors among it.
     pub fn log(&self) -> String {
         self.process.log()
     }
 
-    /// The scratch directory: `workerd.capnp`, `modules/`, `workerd.log`.
+    /// The scratch directory: `workerd.capnp`, `modules/`, `workerd.log`;
+    /// under wrangler, `wrangler.log` and the local storage in `state/`.
     pub fn dir(&self) -> &Path {
         self.process.dir()
     }
@@ -237,7 +243,7 @@ fn wait_for_listen(
     }
 }
 
-fn io(what: &str, error: std::io::Error) -> Error {
+pub(crate) fn io(what: &str, error: std::io::Error) -> Error {
     Error::Io(what.to_owned(), error)
 }
 

@@ -1,22 +1,23 @@
-//! workerd-harness against small workers of its own, written out by each
-//! test (a plain JS worker, worker-build's layout with a wasm module, one
-//! that throws at start-up), and against the toy-edge app's build.
+//! workerd-harness on bare workerd, against small workers each test writes
+//! out (a plain JS worker, worker-build's layout with a wasm module, one that
+//! throws at start-up, broken configurations). tests/wrangler_dev.rs has the
+//! workers that need `wrangler dev`.
 //!
-//! Run: `cargo test -p workerd-harness` after `npm ci` (workerd comes with
-//! wrangler) and, for the app test, `make build`.
+//! Run: `cargo test -p workerd-harness` with wrangler installed by npm in a
+//! directory above the target directory, or WORKERD_BIN, WRANGLER_BIN and
+//! NODE_BIN set.
 #![cfg(unix)]
 
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use workerd_harness::{Error, Workerd};
+use workerd_harness::{Backend, Error, Workerd};
 
-/// A fresh project directory with these files, under the repository's
-/// `target/` so that workerd is found the default way, in `node_modules`
-/// above it.
+/// A fresh project directory with these files, under the target directory
+/// (so that workerd is found the default way when npm installed it above).
 fn project(name: &str, files: &[(&str, &[u8])]) -> PathBuf {
-    project_in(&repo().join("target/workerd-harness-fixtures"), name, files)
+    project_in(Path::new(env!("CARGO_TARGET_TMPDIR")), name, files)
 }
 
 fn project_in(parent: &Path, name: &str, files: &[(&str, &[u8])]) -> PathBuf {
@@ -28,10 +29,6 @@ fn project_in(parent: &Path, name: &str, files: &[(&str, &[u8])]) -> PathBuf {
         fs::write(path, content).expect("fixture file");
     }
     dir
-}
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
 const WRANGLER_TOML: &[u8] = br#"name = "fixture"
@@ -250,16 +247,71 @@ fn worker_build_layout_shim_wasm_and_snippets() {
 }
 
 #[test]
-fn the_toy_edge_app_from_its_wrangler_toml() {
-    let toml = repo().join("wrangler.toml");
-    let worker = match Workerd::from_wrangler_toml(&toml) {
-        Ok(config) => config.var("TOY_SLEEP_MS", "50").start().expect("start"),
-        Err(error) => panic!("{error} (`make build` builds the app)"),
-    };
-    let reply = worker.get("/toy").expect("GET /toy");
+fn wrangler_json_and_jsonc_with_comments_and_trailing_commas() {
+    let jsonc = br#"// What `npm create cloudflare` writes, trimmed.
+{
+  "$schema": "node_modules/wrangler/config-schema.json",
+  "name": "fixture",
+  "main": "src/worker.mjs",
+  /* a block comment */
+  "compatibility_date": "2026-11-01",
+  "vars": { "GREETING": "from jsonc", "LIMIT": 3, },
+}
+"#;
+    let json = br#"{"name": "fixture", "main": "src/worker.mjs", "compatibility_date": "2026-11-01", "vars": {"GREETING": "from json"}}"#;
+    for (file, content, greeting) in [
+        ("wrangler.jsonc", &jsonc[..], "from jsonc"),
+        ("wrangler.json", json, "from json"),
+    ] {
+        let dir = project(file, &[(file, content), ("src/worker.mjs", JS_WORKER)]);
+        let config = Workerd::from_wrangler_config(dir.join(file)).expect(file);
+        assert_eq!(config.backend(), &Backend::Workerd, "{file}");
+        let json = config
+            .start()
+            .expect("start")
+            .get("/")
+            .expect("GET")
+            .json()
+            .expect("JSON");
+        assert_eq!(json["env"]["GREETING"], greeting, "{file}");
+    }
+}
+
+#[test]
+fn an_environment_inherits_main_and_flags_but_not_vars() {
+    let toml = br#"name = "fixture"
+main = "src/worker.mjs"
+compatibility_date = "2026-11-01"
+compatibility_flags = ["no_global_navigator"]
+[vars]
+GREETING = "top level"
+TOP_ONLY = "x"
+[env.staging.vars]
+GREETING = "staging"
+"#;
+    let dir = project(
+        "env",
+        &[("wrangler.toml", toml), ("src/worker.mjs", JS_WORKER)],
+    );
+    let config = Workerd::from_wrangler_config(dir.join("wrangler.toml")).expect("wrangler.toml");
+    let staging = config.clone().env("staging").expect("env staging");
+    let json = staging
+        .start()
+        .expect("start")
+        .get("/")
+        .expect("GET")
+        .json()
+        .expect("JSON");
     assert_eq!(
-        (reply.status, reply.body.as_str()),
-        (200, r#"{"result":1}"#)
+        json["env"],
+        serde_json::json!({"GREETING": "staging"}),
+        "vars are not inherited"
+    );
+    assert_eq!(json["navigator"], "undefined", "the flags are inherited");
+    let error = config.env("production").expect_err("no such environment");
+    assert!(
+        error.to_string().contains("no environment `production`"),
+        "{error}"
     );
 }
 
@@ -274,7 +326,7 @@ fn start_error(dir: &Path) -> Error {
 
 #[test]
 fn a_missing_wrangler_toml() {
-    let error = start_error(&repo().join("target/no-such-project"));
+    let error = start_error(&Path::new(env!("CARGO_TARGET_TMPDIR")).join("no-such-project"));
     assert!(matches!(error, Error::WranglerToml { .. }), "{error:?}");
     assert!(error.to_string().contains("cannot read it"), "{error}");
 }
