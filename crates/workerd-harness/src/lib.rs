@@ -53,8 +53,10 @@
 //!
 //! # What it does not do
 //!
-//! It does not build a Rust worker (run `worker-build` or your `[build]
-//! command` first); wrangler bundles JavaScript. Bindings that exist only on
+//! It does not build the worker (run `worker-build` or your `build`
+//! command first), under wrangler either: wrangler reads a copy of the
+//! configuration without `build`, beside it, removed with the [`Worker`].
+//! Wrangler still bundles JavaScript. Bindings that exist only on
 //! Cloudflare's network (`ai`, `vectorize`) are an error. Unix only.
 #![cfg(unix)]
 #![deny(missing_docs)]
@@ -241,6 +243,15 @@ impl Workerd {
         };
         self.backend = match because {
             Some(because) => {
+                // Built first, as on bare workerd (wrangler builds nothing here).
+                let file = self.project_dir.join(main);
+                if !file.is_file() {
+                    return Err(Error::ModuleMissing {
+                        path: file,
+                        imported_by: None,
+                        build_command: build.map(str::to_owned),
+                    });
+                }
                 self.modules = Vec::new();
                 Backend::WranglerDev { because }
             }

@@ -120,13 +120,21 @@ impl Drop for Process {
 /// printed, when the test is failing).
 #[derive(Debug)]
 pub struct Worker {
+    // Dropped in this order: the process first, then the files it read.
     process: Process,
     port: u16,
+    _copies: Vec<tempfile::TempPath>,
 }
 
 impl Worker {
-    pub(crate) fn new(process: Process, port: u16) -> Worker {
-        Worker { process, port }
+    /// A worker run by `process` on `port`, reading `copies` (removed when
+    /// it is dropped).
+    pub(crate) fn new(process: Process, port: u16, copies: Vec<tempfile::TempPath>) -> Worker {
+        Worker {
+            process,
+            port,
+            _copies: copies,
+        }
     }
 
     /// The loopback port it listens on.
@@ -210,7 +218,7 @@ pub(crate) fn start(config: &Workerd, workerd: &Path) -> Result<Worker, Error> {
     // reaches its end.
     drop((listener, control_out));
     match wait_for_listen(control, config.start_timeout) {
-        Ok(()) => Ok(Worker { process, port }),
+        Ok(()) => Ok(Worker::new(process, port, Vec::new())),
         Err(reason) => {
             process.kill();
             let log = process.log();

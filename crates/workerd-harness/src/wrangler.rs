@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use crate::{Error, Process, Source, Worker, Workerd, io};
+use serde_json::Value;
+
+use crate::{Error, Process, Source, Worker, Workerd, config, io};
 
 pub(crate) fn start(config: &Workerd, source: &Source) -> Result<Worker, Error> {
     let project = std::path::absolute(&config.project_dir)
@@ -20,17 +22,19 @@ pub(crate) fn start(config: &Workerd, source: &Source) -> Result<Worker, Error> 
         |searched| Error::WranglerNotFound { searched },
     )?;
     let node = find_node(config, &project)?;
+    let mut copies = Vec::new();
+    let mut configs = Vec::new();
+    for path in std::iter::once(&source.path).chain(&config.services) {
+        let path = std::path::absolute(path).unwrap_or_else(|_| path.to_owned());
+        let (read, copy) = without_build(&path)?;
+        configs.push(read);
+        copies.extend(copy);
+    }
     let dir = Process::scratch()?;
-    let absolute = |path: &Path| std::path::absolute(path).unwrap_or_else(|_| path.to_owned());
     let mut command = Command::new(node);
-    command
-        .current_dir(&project)
-        .arg(wrangler)
-        .arg("dev")
-        .arg("--config")
-        .arg(absolute(&source.path));
-    for service in &config.services {
-        command.arg("--config").arg(absolute(service));
+    command.current_dir(&project).arg(wrangler).arg("dev");
+    for path in &configs {
+        command.arg("--config").arg(path);
     }
     if let Some(env) = &source.env {
         command.args(["--env", env]);
@@ -57,12 +61,13 @@ pub(crate) fn start(config: &Workerd, source: &Source) -> Result<Worker, Error> 
         .env("WRANGLER_SEND_METRICS", "false")
         .env("CLOUDFLARE_CF_FETCH_ENABLED", "false")
         .env("NO_COLOR", "1")
+        .env("FORCE_COLOR", "0")
         .env("WRANGLER_LOG_PATH", dir.join("wrangler-logs"));
     let mut process = Process::spawn(&mut command, dir, "wrangler.log")?;
     let deadline = Instant::now() + config.start_timeout;
     loop {
         if let Some(port) = ready_port(&process.log()) {
-            return Ok(Worker::new(process, port));
+            return Ok(Worker::new(process, port, copies));
         }
         let reason = if let Some(status) = process.exited() {
             format!("wrangler dev exited ({status})")
@@ -75,6 +80,45 @@ pub(crate) fn start(config: &Workerd, source: &Source) -> Result<Worker, Error> 
         let log = process.log();
         return Err(Error::StartFailed { reason, log });
     }
+}
+
+/// The configuration for wrangler to read: the file itself, or, when it has
+/// a `build` section (at the top or in an environment), a copy beside it
+/// without one, removed with the [`Worker`]. The worker must be built before
+/// it starts, as on bare workerd; wrangler would run the build command at
+/// every start, seconds of `cargo` and `worker-build` per test.
+fn without_build(path: &Path) -> Result<(PathBuf, Option<tempfile::TempPath>), Error> {
+    let mut raw = config::read(path)?;
+    let remove = |table: &mut Value| {
+        table
+            .as_object_mut()
+            .and_then(|t| t.remove("build"))
+            .is_some()
+    };
+    let mut had = remove(&mut raw);
+    if let Some(envs) = raw.get_mut("env").and_then(Value::as_object_mut) {
+        for env in envs.values_mut() {
+            had |= remove(env);
+        }
+    }
+    if !had {
+        return Ok((path.to_owned(), None));
+    }
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let copy = tempfile::Builder::new()
+        .prefix(".workerd-harness-")
+        .suffix(".json")
+        .tempfile_in(dir)
+        .map_err(|e| {
+            io(
+                &format!("writing a copy of {} beside it", path.display()),
+                e,
+            )
+        })?;
+    serde_json::to_writer_pretty(copy.as_file(), &raw)
+        .map_err(|e| io(&format!("writing a copy of {}", path.display()), e.into()))?;
+    let copy = copy.into_temp_path();
+    Ok((copy.to_path_buf(), Some(copy)))
 }
 
 /// The port of wrangler's "Ready on http://127.0.0.1:PORT" line.

@@ -226,6 +226,43 @@ export default { fetch() { return new Response(shout(greeting.trim())); } };
     assert_eq!(body(&worker, "/"), "HELLO!");
 }
 
+/// A worker is built before it starts, as on bare workerd: wrangler does not
+/// run the build command (here one that would fail) at each start.
+#[test]
+fn the_build_command_is_not_run_and_an_unbuilt_worker_says_what_to_run() {
+    let config = r#"{
+  "name": "built",
+  "main": "build/index.js",
+  "compatibility_date": "2026-11-01",
+  "build": { "command": "exit 3" },
+  "kv_namespaces": [{ "binding": "KV", "id": "kv" }],
+}"#;
+    let worker = "export default { fetch() { return new Response('built'); } };\n";
+    let dir = project(
+        "built",
+        &[("wrangler.jsonc", config), ("build/index.js", worker)],
+    );
+    let started = start(&dir);
+    assert_eq!(body(&started, "/"), "built");
+    drop(started);
+    let copies: Vec<_> = fs::read_dir(&dir)
+        .expect("project dir")
+        .flatten()
+        .filter(|entry| {
+            entry
+                .file_name()
+                .to_string_lossy()
+                .starts_with(".workerd-harness-")
+        })
+        .collect();
+    assert!(copies.is_empty(), "left behind: {copies:?}");
+
+    fs::remove_file(dir.join("build/index.js")).expect("unbuild");
+    let error = Workerd::from_wrangler_config(dir.join("wrangler.jsonc")).expect_err("not built");
+    assert!(matches!(error, Error::ModuleMissing { .. }), "{error:?}");
+    assert!(error.to_string().contains("`exit 3`"), "{error}");
+}
+
 // --- What a newcomer meets: each a clear error -------------------------------
 
 #[test]
