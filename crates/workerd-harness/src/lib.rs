@@ -394,7 +394,7 @@ impl Workerd {
         self
     }
 
-    /// Runs wrangler with this Node (22 or later) instead of looking for one.
+    /// Runs wrangler with this Node (22.12 or later for wrangler 4) instead of looking for one.
     pub fn node_binary(mut self, path: impl Into<PathBuf>) -> Workerd {
         self.node = Some(path.into());
         self
@@ -728,7 +728,7 @@ impl fmt::Display for Error {
             Error::NodeNotFound { searched } => {
                 write!(
                     f,
-                    "Node not found (wrangler runs on Node 22 or later); install it from \
+                    "Node not found (wrangler 4 runs on Node 22.12 or later); install it from \
                      https://nodejs.org or with `npm install --save-dev node@22`, set NODE_BIN, \
                      or call Workerd::node_binary. Looked at:"
                 )?;

@@ -5,7 +5,7 @@
 //!
 //! Run: `cargo test -p workerd-harness` with wrangler installed by npm in a
 //! directory above the target directory, or WRANGLER_BIN (its
-//! bin/wrangler.js) and NODE_BIN (Node 22 or later) set.
+//! bin/wrangler.js) and NODE_BIN (Node 22.12 or later) set.
 #![cfg(unix)]
 
 use std::fs;
