@@ -226,6 +226,40 @@ export default { fetch() { return new Response(shout(greeting.trim())); } };
     assert_eq!(body(&worker, "/"), "HELLO!");
 }
 
+/// `no_bundle` with `find_additional_modules` and `rules`: wrangler uploads
+/// the modules as they are, with every file the rules match, so a module
+/// only imported dynamically is there.
+#[test]
+fn no_bundle_with_additional_modules_found_by_rules() {
+    let config = r#"{
+  "name": "unbundled",
+  "main": "src/index.js",
+  "compatibility_date": "2026-11-01",
+  "no_bundle": true,
+  "find_additional_modules": true,
+  "rules": [{ "type": "ESModule", "globs": ["**/*.js"] }, { "type": "Text", "globs": ["**/*.txt"] }],
+}"#;
+    let worker = r#"export default {
+  async fetch() {
+    const name = "./lazy.js"; // a specifier no bundler can follow
+    const { word } = await import(name);
+    const { default: text } = await import("./note.txt");
+    return new Response(`${word} ${text.trim()}`);
+  },
+};
+"#;
+    let dir = project(
+        "no-bundle",
+        &[
+            ("wrangler.jsonc", config),
+            ("src/index.js", worker),
+            ("src/lazy.js", "export const word = 'found';\n"),
+            ("src/note.txt", "by the rules\n"),
+        ],
+    );
+    assert_eq!(body(&start(&dir), "/"), "found by the rules");
+}
+
 /// A worker is built before it starts, as on bare workerd: wrangler does not
 /// run the build command (here one that would fail) at each start.
 #[test]
