@@ -9,19 +9,46 @@ use serde_json::{Map, Value};
 use crate::Error;
 
 /// Keys an `[env.<name>]` section inherits from the top level when it does
-/// not set them, as wrangler does: the ones this crate reads for bare
-/// workerd. Everything else it reads (vars, bindings) is not inherited: an
-/// environment that wants a binding declares it again.
+/// not set them: wrangler 4's list (its config validation marks them
+/// inheritable). Every other key, `vars` and every binding among them, is
+/// not inherited: an environment that wants one declares it again.
 const INHERITED: &[&str] = &[
-    "main",
+    "access",
+    "account_id",
+    "assets",
+    "base_dir",
+    "build",
+    "cache",
     "compatibility_date",
     "compatibility_flags",
-    "build",
-    "rules",
-    "no_bundle",
+    "compliance_region",
+    "exports",
     "find_additional_modules",
-    "base_dir",
-    "assets",
+    "first_party_worker",
+    "jsx_factory",
+    "jsx_fragment",
+    "keep_names",
+    "limits",
+    "logfwdr",
+    "logpush",
+    "main",
+    "migrations",
+    "minify",
+    "name",
+    "no_bundle",
+    "observability",
+    "placement",
+    "preserve_file_names",
+    "preview_urls",
+    "previews",
+    "python_modules",
+    "route",
+    "routes",
+    "rules",
+    "triggers",
+    "tsconfig",
+    "upload_source_maps",
+    "workers_dev",
 ];
 
 /// Keys that change nothing about how the worker runs locally, or that bare
