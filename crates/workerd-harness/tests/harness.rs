@@ -14,22 +14,8 @@ use std::time::{Duration, Instant};
 
 use workerd_harness::{Backend, Error, Workerd};
 
-/// A fresh project directory with these files, under the target directory
-/// (so that workerd is found the default way when npm installed it above).
-fn project(name: &str, files: &[(&str, &[u8])]) -> PathBuf {
-    project_in(Path::new(env!("CARGO_TARGET_TMPDIR")), name, files)
-}
-
-fn project_in(parent: &Path, name: &str, files: &[(&str, &[u8])]) -> PathBuf {
-    let dir = parent.join(format!("{name}-{}", std::process::id()));
-    let _ = fs::remove_dir_all(&dir);
-    for (path, content) in files {
-        let path = dir.join(path);
-        fs::create_dir_all(path.parent().expect("a parent")).expect("fixture dir");
-        fs::write(path, content).expect("fixture file");
-    }
-    dir
-}
+mod fixture;
+use fixture::{project, project_in};
 
 const WRANGLER_TOML: &[u8] = br#"name = "fixture"
 main = "src/worker.mjs"
@@ -229,7 +215,7 @@ fn worker_build_layout_shim_wasm_and_snippets() {
         &[
             (
                 "wrangler.toml",
-                b"name = \"wb\"\nmain = \"build/index.js\"\ncompatibility_date = \"2026-11-01\"\n[build]\ncommand = \"worker-build --release\"\n",
+                b"name = \"wb\"\nmain = \"build/index.js\"\ncompatibility_date = \"2026-11-01\"\n[build]\ncommand = \"worker-build --release\"\n" as &[u8],
             ),
             (
                 "build/index.js",
@@ -279,7 +265,7 @@ fn wrangler_json_and_jsonc_with_comments_and_trailing_commas() {
 
 #[test]
 fn an_environment_inherits_main_and_flags_but_not_vars() {
-    let toml = br#"name = "fixture"
+    let toml: &[u8] = br#"name = "fixture"
 main = "src/worker.mjs"
 compatibility_date = "2026-11-01"
 compatibility_flags = ["no_global_navigator"]
@@ -373,7 +359,7 @@ fn a_build_directory_that_was_never_built() {
         &[
             (
                 "wrangler.toml",
-                b"main = \"src/entry.mjs\"\ncompatibility_date = \"2026-11-01\"\n[build]\ncommand = \"bash scripts/build.sh\"\n",
+                b"main = \"src/entry.mjs\"\ncompatibility_date = \"2026-11-01\"\n[build]\ncommand = \"bash scripts/build.sh\"\n" as &[u8],
             ),
             ("src/entry.mjs", b"import * as wasm from \"../build/index.js\";\nexport default { fetch: wasm.fetch };\n"),
         ],

@@ -9,22 +9,12 @@
 #![cfg(unix)]
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use workerd_harness::{Backend, Error, Worker, Workerd};
 
-/// A fresh project directory with these files, under the target directory.
-fn project(name: &str, files: &[(&str, &str)]) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("wrangler-{name}-{}", std::process::id()));
-    let _ = fs::remove_dir_all(&dir);
-    for (path, content) in files {
-        let path = dir.join(path);
-        fs::create_dir_all(path.parent().expect("a parent")).expect("fixture dir");
-        fs::write(path, content).expect("fixture file");
-    }
-    dir
-}
+mod fixture;
+use fixture::project;
 
 /// Starts the worker of `dir/wrangler.jsonc`, which must need wrangler dev.
 fn start(dir: &Path) -> Worker {
