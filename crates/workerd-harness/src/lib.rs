@@ -428,9 +428,13 @@ impl Workerd {
     pub fn start(&self) -> Result<Worker, Error> {
         match (&self.backend, &self.source) {
             (Backend::WranglerDev { because }, Some(source)) => {
-                if !self.v8_flags.is_empty() {
+                let bare_only = [
+                    (!self.v8_flags.is_empty(), "V8 flags"),
+                    (!self.modules.is_empty(), "modules set by hand"),
+                ];
+                if let Some((_, what)) = bare_only.iter().find(|(set, _)| *set) {
                     return Err(Error::Unsupported(format!(
-                        "V8 flags need bare workerd, and this worker needs wrangler dev ({because})"
+                        "{what} need bare workerd, and this worker needs wrangler dev ({because})"
                     )));
                 }
                 wrangler::start(self, source)

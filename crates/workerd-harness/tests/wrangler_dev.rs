@@ -308,7 +308,7 @@ fn a_remote_only_binding_is_named_with_its_type() {
 }
 
 #[test]
-fn no_wrangler_or_no_node_says_how_to_install_it() {
+fn no_wrangler_or_no_node_says_how_to_install_it_and_bare_only_settings_are_refused() {
     let dir = project(
         "tools",
         &[
@@ -330,9 +330,19 @@ fn no_wrangler_or_no_node_says_how_to_install_it() {
         "{text}"
     );
     let error = config
+        .clone()
         .node_binary("/nonexistent/node")
         .start()
         .expect_err("no node");
     assert!(matches!(error, Error::NodeNotFound { .. }), "{error:?}");
     assert!(error.to_string().contains("nodejs.org"), "{error}");
+    // What only bare workerd can do is refused, not dropped without a word.
+    for config in [
+        config.clone().v8_flag("--no-opt"),
+        config.module("extra.js", "extra.js"),
+    ] {
+        let error = config.start().expect_err("bare workerd only");
+        assert!(matches!(error, Error::Unsupported(_)), "{error:?}");
+        assert!(error.to_string().contains("needs wrangler dev (`"), "{error}");
+    }
 }
