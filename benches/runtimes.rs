@@ -64,7 +64,10 @@ mod bench {
         common::{Runtime, Server, get},
         serde_json::{Value, json},
         std::time::Duration,
-        support::{Memory, Stat, Wave},
+        support::{
+            Memory, Stat, Wave,
+            pairs::{alternating, median, ratio, ratio_text},
+        },
     };
 
     const RUNTIMES: [Runtime; 4] = [Runtime::Workerd, Runtime::Deno, Runtime::Bun, Runtime::Node];
@@ -121,23 +124,6 @@ mod bench {
         } else {
             support::start_reference(runtime, reference(), vars)
         }
-    }
-
-    /// `rounds` measurements of the wasm and of the JS side, the order
-    /// alternating round by round so that drift hits both alike. `measure`
-    /// takes `(round, is_wasm)`; returns the wasm's figures and the JS's.
-    fn alternating<T>(
-        rounds: usize,
-        mut measure: impl FnMut(usize, bool) -> T,
-    ) -> (Vec<T>, Vec<T>) {
-        let (mut wasm, mut js) = (Vec::new(), Vec::new());
-        for round in 0..rounds {
-            for is_wasm in [round % 2 == 0, round % 2 == 1] {
-                let figure = measure(round, is_wasm);
-                if is_wasm { &mut wasm } else { &mut js }.push(figure);
-            }
-        }
-        (wasm, js)
     }
 
     fn side(is_wasm: bool) -> &'static str {
@@ -299,24 +285,6 @@ mod bench {
             format!("js_{key}"): Stat::of(js),
             "wasm_js": pairs,
         })
-    }
-
-    /// Median, min–max and the 95% interval of the per-pair ratios.
-    fn ratio(wasm: &[f64], js: &[f64]) -> Value {
-        let ratios: Vec<f64> = wasm.iter().zip(js).map(|(w, j)| w / j).collect();
-        json!({ "stat": Stat::of(&ratios), "ci95": support::median_ci95(&ratios), "ratios": ratios })
-    }
-
-    fn median(ratio: &Value) -> f64 {
-        ratio["stat"]["median"].as_f64().unwrap_or(f64::NAN)
-    }
-
-    /// "1.034 (0.981–1.102)": the median ratio and its 95% interval.
-    fn ratio_text(ratio: &Value) -> String {
-        match (ratio["ci95"][0].as_f64(), ratio["ci95"][1].as_f64()) {
-            (Some(lo), Some(hi)) => format!("{:.3} ({lo:.3}–{hi:.3})", median(ratio)),
-            _ => format!("{:.3}", median(ratio)),
-        }
     }
 
     /// The JSON record of one series, and its line of the printed table.

@@ -1,5 +1,7 @@
-//! Wave runner shared by `make bench` (benches/waves.rs) and its smoke run in
-//! the test command (tests/bench_smoke.rs).
+//! What the benches share (`make bench`, `make soak`, `make heap`) with
+//! their smoke runs in the test command (tests/bench_smoke.rs,
+//! tests/soak_short.rs): the servers compared, waves, readings from /proc,
+//! hey, the statistics, paired figures, the charts and the soak.
 //!
 //! A wave is N requests all in flight at once (`hey -n N -c N`) against one
 //! server on 127.0.0.1. Per wave: wall time, p50/p99 latency, errors, the
@@ -7,11 +9,19 @@
 #![allow(dead_code)] // each user takes a subset
 
 pub mod charts;
+mod hey;
+pub mod pairs;
 pub mod soak;
+mod stats;
+
+// Each bench and test binary uses its own part, as with dead code above.
+#[allow(unused_imports)]
+pub use hey::{Outcome, hey, hey_wave, read_hey};
+#[allow(unused_imports)]
+pub use stats::{Row, Stat, markdown, median_ci95, summarise};
 
 use crate::common::{Runtime, Server, app_worker, root};
 use std::fs;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 /// The plain-JS reference: the same work as the wasm worker.
@@ -155,146 +165,6 @@ pub fn machine_noise() -> Stat {
     Stat::of(&runs)
 }
 
-/// What hey reports of a run: answers 200, everything else (other statuses
-/// and failed requests), the bytes of all bodies, the p50 and p99 latency of
-/// the answers, and the first few errors as hey words them.
-#[derive(Debug, Default)]
-pub struct Outcome {
-    pub ok: usize,
-    pub errors: usize,
-    pub body_bytes: u64,
-    /// hey's own run time, seconds ("Total:").
-    pub total_s: f64,
-    pub p50_ms: f64,
-    pub p99_ms: f64,
-    pub first_errors: Vec<String>,
-}
-
-/// Runs `hey` against `url` with `args` and a 30 s bound per request;
-/// `sample` is called every `every` while it runs (`Duration::MAX`:
-/// never). The one load generator of every bench and soak.
-pub fn hey(url: &str, args: &[&str], every: Duration, mut sample: impl FnMut()) -> Outcome {
-    const POLL: Duration = Duration::from_millis(5);
-    let mut child = Command::new("hey")
-        .args(args)
-        .args(["-t", "30", url])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("run hey (scripts/setup.sh --load installs it)");
-    let mut next = Instant::now().checked_add(every);
-    while child.try_wait().ok().flatten().is_none() {
-        std::thread::sleep(POLL);
-        if let Some(due) = next.filter(|due| Instant::now() >= *due) {
-            sample();
-            next = due.checked_add(every);
-        }
-    }
-    let output = child.wait_with_output().expect("hey's output");
-    let text = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "hey failed: {}{text}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    read_hey(&text)
-}
-
-/// hey's summary: "  Total:\t1.0123 secs", "  Slowest:\t1.0210 secs" and
-/// "  Total data:\t12000 bytes" under "Summary:",
-/// "  50% in 1.0050 secs" under "Latency distribution:",
-/// "  [200]\t1000 responses" under "Status code distribution:", and
-/// "  [3]\tGet ...: connection refused" under "Error distribution:".
-pub fn read_hey(text: &str) -> Outcome {
-    let mut outcome = Outcome {
-        p50_ms: f64::NAN,
-        p99_ms: f64::NAN,
-        ..Outcome::default()
-    };
-    let mut section = "";
-    let mut slowest_ms = f64::NAN;
-    for line in text.lines().map(str::trim) {
-        if line.ends_with(':') {
-            section = line;
-            continue;
-        }
-        let bracketed = line
-            .strip_prefix('[')
-            .and_then(|rest| rest.split_once(']'))
-            .map(|(inside, rest)| (inside, rest.trim()));
-        match (section, bracketed) {
-            ("Status code distribution:", Some((code, rest))) => {
-                let count: usize = rest
-                    .split_whitespace()
-                    .next()
-                    .and_then(|n| n.parse().ok())
-                    .unwrap_or(0);
-                if code == "200" {
-                    outcome.ok += count
-                } else {
-                    outcome.errors += count;
-                    outcome
-                        .first_errors
-                        .push(format!("{count} answered {code}"));
-                }
-            }
-            ("Error distribution:", Some((count, what))) => {
-                outcome.errors += count.parse::<usize>().unwrap_or(1);
-                outcome.first_errors.push(format!("{count}× {what}"));
-            }
-            ("Summary:", None) => {
-                if let Some(secs) = line.strip_prefix("Total:") {
-                    let secs = secs.split_whitespace().next().and_then(|s| s.parse().ok());
-                    outcome.total_s = secs.unwrap_or(f64::NAN);
-                }
-                if let Some(secs) = line.strip_prefix("Slowest:") {
-                    let secs = secs
-                        .split_whitespace()
-                        .next()
-                        .and_then(|s| s.parse::<f64>().ok());
-                    slowest_ms = secs.map_or(f64::NAN, |s| s * 1e3);
-                }
-                if let Some(bytes) = line.strip_prefix("Total data:") {
-                    let bytes = bytes.split_whitespace().next().and_then(|n| n.parse().ok());
-                    outcome.body_bytes = bytes.unwrap_or(0);
-                }
-            }
-            ("Latency distribution:", None) => {
-                let secs = |prefix| {
-                    line.strip_prefix(prefix)?
-                        .split_whitespace()
-                        .next()?
-                        .parse::<f64>()
-                        .ok()
-                };
-                if let Some(s) = secs("50% in ") {
-                    outcome.p50_ms = s * 1e3
-                }
-                if let Some(s) = secs("99% in ") {
-                    outcome.p99_ms = s * 1e3
-                }
-            }
-            _ => {}
-        }
-    }
-    // hey prints a percentile only once an answer reaches it (none of 95%
-    // and 99% below 100 answers, none at all for one): there the slowest
-    // answer is the nearest-rank percentile.
-    for percentile in [&mut outcome.p50_ms, &mut outcome.p99_ms] {
-        if percentile.is_nan() {
-            *percentile = slowest_ms;
-        }
-    }
-    outcome.first_errors.truncate(5);
-    outcome
-}
-
-/// `n` requests all in flight at once (`hey -n N -c N`).
-pub fn hey_wave(url: &str, n: usize) -> Outcome {
-    let n = n.to_string();
-    hey(url, &["-n", &n, "-c", &n], Duration::MAX, || {})
-}
-
 /// The wasm's extra over JS at two sizes `(n, MiB)`, split along the line
 /// through both: (MiB per process, KiB per request in flight).
 pub fn gap_split((n1, g1): (usize, f64), (n2, g2): (usize, f64)) -> (f64, f64) {
@@ -341,105 +211,6 @@ pub fn wave(server: &str, pid: u32, url: &str, n: usize) -> Wave {
     }
 }
 
-/// Minimum, median and maximum of one figure over a row's repetitions.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
-pub struct Stat {
-    pub min: f64,
-    pub median: f64,
-    pub max: f64,
-}
-
-impl Stat {
-    /// Over an odd number of values, so the median is one of them, not a
-    /// pick between two middles (with 2 the nearest rank is the better run).
-    pub fn of(values: &[f64]) -> Stat {
-        assert!(
-            values.len() % 2 == 1,
-            "{} repetitions: use an odd number",
-            values.len()
-        );
-        let mut sorted = values.to_vec();
-        sorted.sort_by(f64::total_cmp);
-        Stat {
-            min: sorted[0],
-            median: sorted[sorted.len() / 2],
-            max: sorted[sorted.len() - 1],
-        }
-    }
-
-    /// `median (min–max)`, with `decimals` decimals.
-    pub fn show(&self, decimals: usize) -> String {
-        format!(
-            "{:.d$} ({:.d$}–{:.d$})",
-            self.median,
-            self.min,
-            self.max,
-            d = decimals
-        )
-    }
-}
-
-/// A distribution-free 95% confidence interval for the median of `values`
-/// (order statistics: ranks k and n+1-k with k = ⌊(n+1)/2 − 1.96·√n/2⌋);
-/// `None` below 6 values, where no such interval reaches 95%.
-pub fn median_ci95(values: &[f64]) -> Option<(f64, f64)> {
-    let n = values.len();
-    let k = ((n as f64 + 1.0) / 2.0 - 0.98 * (n as f64).sqrt()).floor() as usize;
-    if k < 1 {
-        return None;
-    }
-    let mut sorted = values.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    Some((sorted[k - 1], sorted[n - k]))
-}
-
-/// One (server, N) over its repetitions. Each column is summarised on its
-/// own: the median wall time and the median CPU may come from different
-/// repetitions. Errors are summed over all repetitions.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct Row {
-    pub server: String,
-    pub n: usize,
-    pub reps: usize,
-    pub wall_s: Stat,
-    pub p50_ms: Stat,
-    pub p99_ms: Stat,
-    pub errors: usize,
-    pub cpu_us_per_req: Stat,
-    pub peak_rss_mib: Stat,
-}
-
-/// Rows in the order their (server, N) first appears in `waves`.
-pub fn summarise(waves: &[Wave]) -> Vec<Row> {
-    let mut keys: Vec<(String, usize)> = Vec::new();
-    for w in waves {
-        if !keys.iter().any(|(s, n)| *s == w.server && *n == w.n) {
-            keys.push((w.server.clone(), w.n));
-        }
-    }
-    keys.into_iter()
-        .map(|(server, n)| {
-            let group: Vec<&Wave> = waves
-                .iter()
-                .filter(|w| w.server == server && w.n == n)
-                .collect();
-            let stat =
-                |f: fn(&Wave) -> f64| Stat::of(&group.iter().map(|w| f(w)).collect::<Vec<_>>());
-            Row {
-                reps: group.len(),
-                wall_s: stat(|w| w.wall_s),
-                p50_ms: stat(|w| w.p50_ms),
-                p99_ms: stat(|w| w.p99_ms),
-                errors: group.iter().map(|w| w.errors).sum(),
-                cpu_us_per_req: stat(|w| w.cpu_us_per_req),
-                peak_rss_mib: stat(|w| w.peak_rss_mib),
-                server,
-                n,
-            }
-        })
-        .collect()
-}
-
 /// Time from `start()` (spawning a server) to its first good answer.
 pub fn time_to_first_response<S>(
     start: impl FnOnce() -> S,
@@ -449,27 +220,4 @@ pub fn time_to_first_response<S>(
     let server = start();
     first_answer(&server);
     (server, started.elapsed())
-}
-
-/// The rows as a Markdown table (printed by the benchmarks, pasted into
-/// docs/benchmark.md), median (min–max) per column.
-pub fn markdown(rows: &[Row]) -> String {
-    let mut out = String::from(
-        "| server | N | reps | wave wall (s) | p50 (ms) | p99 (ms) | errors | CPU per request (µs) | peak RSS (MiB) |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n",
-    );
-    for r in rows {
-        out += &format!(
-            "| {} | {} | {} | {} | {:.0} | {:.0} | {} | {} | {} |\n",
-            r.server,
-            r.n,
-            r.reps,
-            r.wall_s.show(2),
-            r.p50_ms.median,
-            r.p99_ms.median,
-            r.errors,
-            r.cpu_us_per_req.show(0),
-            r.peak_rss_mib.show(0)
-        );
-    }
-    out
 }

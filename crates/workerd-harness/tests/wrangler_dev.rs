@@ -343,6 +343,9 @@ fn no_wrangler_or_no_node_says_how_to_install_it_and_bare_only_settings_are_refu
     ] {
         let error = config.start().expect_err("bare workerd only");
         assert!(matches!(error, Error::Unsupported(_)), "{error:?}");
-        assert!(error.to_string().contains("needs wrangler dev (`"), "{error}");
+        assert!(
+            error.to_string().contains("needs wrangler dev (`"),
+            "{error}"
+        );
     }
 }

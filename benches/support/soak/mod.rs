@@ -9,6 +9,13 @@ use std::time::{Duration, Instant};
 use super::{Outcome, hey, status_kib};
 use crate::common::Server;
 
+mod memory;
+mod panics;
+
+#[allow(unused_imports)] // only the soak binary runs it
+pub use memory::memory_beside_js;
+use panics::panics_under_load;
+
 /// How hard and how long.
 pub struct Params {
     pub sleep_ms: u32,
@@ -190,74 +197,6 @@ pub fn run_panics(p: &Params) -> Report {
     report
 }
 
-/// Sustained load on the test worker with a `/__panic` every so often: only
-/// the panicking requests fail (each panic unwinds inside its own request),
-/// and nothing stays behind: no live sleep, wasm memory back to where it was.
-fn panics_under_load(p: &Params, report: &mut Report) {
-    let sleep = p.sleep_ms.to_string();
-    let server = Server::workerd("build-test", &[("TOY_SLEEP_MS", sleep.as_str())]);
-    // Wasm memory never shrinks: the baseline is taken after a wave as
-    // large as the load, so that only a leak can grow it.
-    let warm = wave(&server, p.soak_concurrency);
-    report.check(warm.errors == 0, format!("warm-up wave: {warm:?}"));
-    let (_, memory_before) = crate::common::stats(&server);
-    let rss_before = status_kib(server.pid(), "VmRSS");
-    let mut panics = 0;
-    let mut not_500 = Vec::new();
-    let outcome = sustained(
-        &server,
-        p.soak_concurrency,
-        p.panic_soak,
-        p.panic_every,
-        || {
-            let reply = crate::common::get(&server.url("/__panic"));
-            panics += 1;
-            if reply.status != 500 {
-                not_500.push(reply.status);
-            }
-        },
-    );
-    report.outcome(
-        &format!(
-            "{:?} at concurrency {} with a panic every {:?} ({panics} panics)",
-            p.panic_soak, p.soak_concurrency, p.panic_every
-        ),
-        &outcome,
-    );
-    report.check(
-        not_500.is_empty(),
-        format!("a /__panic was not answered 500: {not_500:?}"),
-    );
-    std::thread::sleep(Duration::from_millis(u64::from(p.sleep_ms) + 500));
-    let (live, memory_after) = crate::common::stats(&server);
-    report.say(format!(
-        "after the panics: {live} live sleeps; wasm memory {} KiB before, {} KiB after; RSS {:.1} -> {:.1} MiB (reported)",
-        memory_before / 1024,
-        memory_after / 1024,
-        mib(rss_before),
-        mib(status_kib(server.pid(), "VmRSS"))
-    ));
-    report.check(
-        live == 0,
-        format!("{live} sleeps still live after the panics"),
-    );
-    let unexpected: Vec<String> = error_lines(&server.log())
-        .into_iter()
-        .filter(|line| !line.contains("handler panicked"))
-        .collect();
-    report.check(
-        unexpected.is_empty(),
-        format!(
-            "workerd logged errors beyond the panics: {:?}",
-            &unexpected[..unexpected.len().min(5)]
-        ),
-    );
-    report.check(
-        memory_after <= memory_before + 64 * 1024,
-        format!("wasm memory grew over the panics: {memory_before} -> {memory_after} bytes"),
-    );
-}
-
 /// Client aborts (RST mid-sleep) in batches; RSS after each batch.
 fn client_aborts(server: &Server, p: &Params, report: &mut Report) {
     let pid = server.pid();
@@ -350,117 +289,4 @@ fn soak(server: &Server, p: &Params, report: &mut Report) {
         ));
     }
     report.no_errors_logged(server);
-}
-
-/// Rounds of the memory minute per runtime and side: odd, for the median.
-const MEMORY_ROUNDS: usize = 3;
-
-/// The minute at concurrency 1000 on every runtime: the wasm (the test
-/// build, whose `/__stats` reports wasm memory) and the plain-JS reference
-/// (loading nothing of the project), each on a fresh server, one after the
-/// other; MEMORY_ROUNDS rounds, the order alternating by round and runtime.
-/// Per runtime: RSS after the minute, wasm and JS, median (min–max), and the
-/// median of the per-round ratios against its target (<= 1.10x JS,
-/// reported, not asserted: it is a figure of V8 and the runtime as much as
-/// of the app); RSS growth per request served over the second half of the
-/// minute. The wasm's linear memory, sampled as it runs, must stay flat over
-/// the second half (one page of slack): memory never shrinks and a leak
-/// grows it all along, while the ramp-up to the steady flow is over in the
-/// first seconds.
-pub fn memory_beside_js(p: &Params, report: &mut Report) {
-    use crate::common::Runtime;
-    let runtimes = [Runtime::Workerd, Runtime::Deno, Runtime::Bun, Runtime::Node];
-    // Per runtime, per side (wasm, js): RSS after the minute (MiB) and
-    // growth per request served in its second half (KiB), round by round.
-    let mut after = vec![[Vec::new(), Vec::new()]; runtimes.len()];
-    let mut per_served = after.clone();
-    for round in 0..MEMORY_ROUNDS {
-        for (r, &runtime) in runtimes.iter().enumerate() {
-            let order = if (round + r) % 2 == 0 {
-                [true, false]
-            } else {
-                [false, true]
-            };
-            for wasm in order {
-                let (end, served) = memory_minute(runtime, wasm, p, report);
-                after[r][usize::from(!wasm)].push(end);
-                per_served[r][usize::from(!wasm)].push(served);
-            }
-        }
-    }
-    for (r, runtime) in runtimes.iter().enumerate() {
-        let [wasm, js] = &after[r];
-        let ratios: Vec<f64> = wasm.iter().zip(js).map(|(w, j)| w / j).collect();
-        let ratio = super::Stat::of(&ratios);
-        report.say(format!(
-            "{}: RSS after {:?} at concurrency {} (MiB, median (min–max) of {MEMORY_ROUNDS} rounds): wasm {}, js {}; wasm/js {} (target <= 1.10: {}); RSS growth per request served over the second half (KiB): wasm {}, js {}",
-            runtime.name(),
-            p.soak,
-            p.soak_concurrency,
-            super::Stat::of(wasm).show(1),
-            super::Stat::of(js).show(1),
-            ratio.show(3),
-            if ratio.median <= 1.10 { "met" } else { "MISSED" },
-            super::Stat::of(&per_served[r][0]).show(2),
-            super::Stat::of(&per_served[r][1]).show(2),
-        ));
-    }
-}
-
-/// One minute on a fresh server: its outcome and figures reported, the
-/// wasm's linear memory checked; returns the RSS after the minute (MiB) and
-/// the RSS growth per request served over its second half (KiB; the flow is
-/// steady by then, so half the requests fall in it).
-fn memory_minute(
-    runtime: crate::common::Runtime,
-    wasm: bool,
-    p: &Params,
-    report: &mut Report,
-) -> (f64, f64) {
-    let sleep = p.sleep_ms.to_string();
-    let vars = [("TOY_SLEEP_MS", sleep.as_str())];
-    let server = if wasm {
-        Server::on(runtime, "build-test", &vars)
-    } else {
-        Server::reference_on(runtime, super::JS_WORKER, &vars)
-    };
-    let (name, side) = (runtime.name(), if wasm { "wasm" } else { "js" });
-    let pid = server.pid();
-    let start = status_kib(pid, "VmRSS");
-    let (mut rss, mut linear) = (Vec::new(), Vec::new());
-    let outcome = sustained(&server, p.soak_concurrency, p.soak, p.sample_every, || {
-        rss.push(status_kib(pid, "VmRSS"));
-        if wasm {
-            linear.push(crate::common::stats(&server).1 / 1024);
-        }
-    });
-    let (end, peak) = (status_kib(pid, "VmRSS"), status_kib(pid, "VmHWM"));
-    let middle = rss.get(rss.len() / 2).copied().unwrap_or(start);
-    let served = (end as f64 - middle as f64) / (outcome.ok.max(2) / 2) as f64;
-    report.outcome(
-        &format!(
-            "{name} {side}, {:?} at concurrency {}",
-            p.soak, p.soak_concurrency
-        ),
-        &outcome,
-    );
-    report.say(format!(
-        "{name} {side}: RSS {:.1} MiB fresh, {:.1} halfway, {:.1} after the minute, peak {:.1}{}",
-        mib(start),
-        mib(middle),
-        mib(end),
-        mib(peak),
-        if wasm {
-            format!("; wasm memory every {:?} (KiB): {linear:?}", p.sample_every)
-        } else {
-            String::new()
-        }
-    ));
-    if let (Some(half), Some(last)) = (linear.get(linear.len() / 2), linear.last()) {
-        report.check(
-            *last <= half + 64,
-            format!("{name}: wasm memory grew over the second half of the minute: {linear:?} KiB"),
-        );
-    }
-    (mib(end), served)
 }
