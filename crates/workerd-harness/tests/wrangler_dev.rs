@@ -126,15 +126,16 @@ export default {
 }
 
 #[test]
-fn static_assets_and_secrets_from_dev_vars() {
+fn static_assets_secrets_from_dev_vars_and_a_var_set_by_the_test() {
     let config = r#"{
   "name": "site",
   "main": "src/index.js",
   "compatibility_date": "2026-11-01",
   "assets": { "directory": "./public" },
+  "vars": { "MODE": "from the config" },
 }"#;
     let worker = r#"export default {
-  fetch(request, env) { return new Response(`secret=${env.API_KEY}`); },
+  fetch(request, env) { return new Response(`secret=${env.API_KEY} mode=${env.MODE}`); },
 };
 "#;
     let dir = project(
@@ -148,7 +149,16 @@ fn static_assets_and_secrets_from_dev_vars() {
     );
     let worker = start(&dir);
     assert_eq!(body(&worker, "/hello.txt"), "hello from an asset\n");
-    assert_eq!(body(&worker, "/anything-else"), "secret=shh");
+    assert_eq!(
+        body(&worker, "/anything-else"),
+        "secret=shh mode=from the config"
+    );
+    let config = Workerd::from_wrangler_config(dir.join("wrangler.jsonc")).expect("config");
+    let worker = config
+        .var("MODE", "test: a:b")
+        .start()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(body(&worker, "/"), "secret=shh mode=test: a:b");
 }
 
 #[test]
