@@ -105,6 +105,9 @@ pub enum Backend {
     },
 }
 
+/// Why a worker with [`Workerd::with_service`] needs wrangler dev.
+const SERVICE_BESIDE: &str = "a service started beside it";
+
 /// A wrangler configuration file as read, and the environment selected.
 #[derive(Debug, Clone)]
 pub(crate) struct Source {
@@ -236,6 +239,7 @@ impl Workerd {
         let because = match (config::needs_wrangler(&settings), secrets) {
             (Some(key), _) => Some(key),
             (None, Some(file)) => Some(format!("secrets in {file}")),
+            (None, None) if !self.services.is_empty() => Some(SERVICE_BESIDE.into()),
             (None, None) => match modules::collect(&self.project_dir, Path::new(main), build)? {
                 modules::Graph::Modules(modules) => {
                     self.modules = modules;
@@ -342,7 +346,7 @@ impl Workerd {
         self.services.push(config.into());
         if self.backend == Backend::Workerd {
             self.backend = Backend::WranglerDev {
-                because: "a service started beside it".into(),
+                because: SERVICE_BESIDE.into(),
             };
         }
         self

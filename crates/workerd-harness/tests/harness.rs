@@ -294,6 +294,17 @@ GREETING = "staging"
         "vars are not inherited"
     );
     assert_eq!(json["navigator"], "undefined", "the flags are inherited");
+    // A service started beside it needs wrangler dev, whichever environment.
+    let with_service = config.clone().with_service(dir.join("wrangler.toml"));
+    let backend = with_service
+        .env("staging")
+        .expect("env staging")
+        .backend()
+        .clone();
+    assert!(
+        matches!(backend, Backend::WranglerDev { .. }),
+        "{backend:?}"
+    );
     let error = config.env("production").expect_err("no such environment");
     assert!(
         error.to_string().contains("no environment `production`"),
