@@ -45,7 +45,9 @@ packaged_harness() {
   cargo package --quiet --allow-dirty --no-verify -p workerd-harness || return 1
   local crate=(target/package/workerd-harness-*.crate)
   local unpacked; unpacked=$(mktemp -d "${TMPDIR:-/tmp}/workerd-harness-package.XXXXXX")
-  tar -xzf "${crate[-1]}" -C "$unpacked" && ln -s "$TOY_ROOT/node_modules" "$unpacked/node_modules"
+  # -m: the files get the time of unpacking, so cargo rebuilds what changed
+  # (the archive carries its own times, which look older than the last build).
+  tar -xmzf "${crate[-1]}" -C "$unpacked" && ln -s "$TOY_ROOT/node_modules" "$unpacked/node_modules"
   cargo test --no-fail-fast --target-dir "$dir" --manifest-path "$unpacked"/workerd-harness-*/Cargo.toml
   local rc=$?
   rm -rf "$unpacked"
