@@ -91,33 +91,27 @@ impl fmt::Display for Error {
                     f,
                     "workerd not found; install it with `npm install --save-dev wrangler` \
                      (or `@cloudflare/workerd`) in the project, set WORKERD_BIN, or call \
-                     Workerd::workerd_binary. Looked at:"
+                     Workerd::workerd_binary."
                 )?;
-                searched
-                    .iter()
-                    .try_for_each(|p| write!(f, "\n  {}", p.display()))
+                looked_at(f, searched)
             }
             Error::WranglerNotFound { searched } => {
                 write!(
                     f,
                     "wrangler not found (this worker needs `wrangler dev`); install it with \
                      `npm install --save-dev wrangler` in the project, set WRANGLER_BIN to its \
-                     bin/wrangler.js, or call Workerd::wrangler_binary. Looked at:"
+                     bin/wrangler.js, or call Workerd::wrangler_binary."
                 )?;
-                searched
-                    .iter()
-                    .try_for_each(|p| write!(f, "\n  {}", p.display()))
+                looked_at(f, searched)
             }
             Error::NodeNotFound { searched } => {
                 write!(
                     f,
                     "Node not found (wrangler 4 runs on Node 22.12 or later); install it from \
                      https://nodejs.org or with `npm install --save-dev node@22`, set NODE_BIN, \
-                     or call Workerd::node_binary. Looked at:"
+                     or call Workerd::node_binary."
                 )?;
-                searched
-                    .iter()
-                    .try_for_each(|p| write!(f, "\n  {}", p.display()))
+                looked_at(f, searched)
             }
             Error::UnsupportedBinding { name, kind } => write!(
                 f,
@@ -132,6 +126,14 @@ impl fmt::Display for Error {
             Error::Http(what) => write!(f, "HTTP request failed: {what}"),
         }
     }
+}
+
+/// " Looked at:" and each path tried, a line each.
+fn looked_at(f: &mut fmt::Formatter<'_>, searched: &[PathBuf]) -> fmt::Result {
+    write!(f, " Looked at:")?;
+    searched
+        .iter()
+        .try_for_each(|p| write!(f, "\n  {}", p.display()))
 }
 
 impl fmt::Debug for Error {

@@ -66,6 +66,7 @@ mod error;
 mod http;
 mod modules;
 mod process;
+mod tools;
 mod wrangler;
 
 use std::path::{Path, PathBuf};
@@ -463,25 +464,15 @@ impl Workerd {
     }
 
     fn find_workerd(&self) -> Result<PathBuf, Error> {
-        if let Some(path) = &self.workerd {
-            return exists(path.clone());
-        }
-        if let Some(path) = std::env::var_os("WORKERD_BIN") {
-            return exists(PathBuf::from(path));
-        }
-        let mut searched = Vec::new();
-        let start =
-            std::path::absolute(&self.project_dir).unwrap_or_else(|_| self.project_dir.clone());
-        for dir in start.ancestors() {
-            let candidate = dir.join(format!(
-                "node_modules/@cloudflare/workerd-{PLATFORM}/bin/workerd"
-            ));
-            if candidate.is_file() {
-                return Ok(candidate);
-            }
-            searched.push(candidate);
-        }
-        Err(Error::WorkerdNotFound { searched })
+        let relative = format!("node_modules/@cloudflare/workerd-{PLATFORM}/bin/workerd");
+        tools::find(
+            self.workerd.as_ref(),
+            "WORKERD_BIN",
+            &self.project_dir,
+            &relative,
+            Vec::new(),
+            |searched| Error::WorkerdNotFound { searched },
+        )
     }
 
     /// The workerd config (Cap'n Proto text), each module embedded from the
@@ -536,17 +527,6 @@ const w :Workerd.Worker = (
             flags = list(&self.compatibility_flags),
             bindings = bindings.join(", "),
         )
-    }
-}
-
-/// A workerd binary the user named: there, or not found (at that one path).
-fn exists(path: PathBuf) -> Result<PathBuf, Error> {
-    if path.is_file() {
-        Ok(path)
-    } else {
-        Err(Error::WorkerdNotFound {
-            searched: vec![path],
-        })
     }
 }
 

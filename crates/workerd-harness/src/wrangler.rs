@@ -9,24 +9,40 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::{Error, Process, Source, Worker, Workerd, config, io};
+use crate::{Error, Process, Source, Worker, Workerd, config, io, tools};
 
 pub(crate) fn start(config: &Workerd, source: &Source) -> Result<Worker, Error> {
     let project = std::path::absolute(&config.project_dir)
         .map_err(|e| io("resolving the project directory", e))?;
-    let wrangler = find(
+    let wrangler = tools::find(
         config.wrangler.as_ref(),
         "WRANGLER_BIN",
         &project,
         "node_modules/wrangler/bin/wrangler.js",
+        Vec::new(),
         |searched| Error::WranglerNotFound { searched },
     )?;
-    let node = find_node(config, &project)?;
+    // A project's own Node (the `node` npm package) before the one on PATH.
+    let node = tools::find(
+        config.node.as_ref(),
+        "NODE_BIN",
+        &project,
+        "node_modules/.bin/node",
+        tools::on_path("node"),
+        |searched| Error::NodeNotFound { searched },
+    )?;
     let mut copies = Vec::new();
     let mut configs = Vec::new();
-    for path in std::iter::once(&source.path).chain(&config.services) {
+    // The worker's configuration as read already; its services' read here.
+    let services = config
+        .services
+        .iter()
+        .map(|path| Ok((path, config::read(path)?)));
+    let all = std::iter::once(Ok((&source.path, source.raw.clone()))).chain(services);
+    for read in all {
+        let (path, raw) = read?;
         let path = std::path::absolute(path).unwrap_or_else(|_| path.to_owned());
-        let (read, copy) = without_build(&path)?;
+        let (read, copy) = without_build(&path, raw)?;
         configs.push(read);
         copies.extend(copy);
     }
@@ -82,13 +98,15 @@ pub(crate) fn start(config: &Workerd, source: &Source) -> Result<Worker, Error> 
     }
 }
 
-/// The configuration for wrangler to read: the file itself, or, when it has
-/// a `build` section (at the top or in an environment), a copy beside it
-/// without one, removed with the [`Worker`]. The worker must be built before
+/// The configuration for wrangler to read (`raw`, as read from `path`): the
+/// file itself, or, when it has a `build` section (at the top or in an
+/// environment), a copy beside it without one, removed with the [`Worker`]. The worker must be built before
 /// it starts, as on bare workerd; wrangler would run the build command at
 /// every start, seconds of `cargo` and `worker-build` per test.
-fn without_build(path: &Path) -> Result<(PathBuf, Option<tempfile::TempPath>), Error> {
-    let mut raw = config::read(path)?;
+fn without_build(
+    path: &Path,
+    mut raw: Value,
+) -> Result<(PathBuf, Option<tempfile::TempPath>), Error> {
     let remove = |table: &mut Value| {
         table
             .as_object_mut()
@@ -126,64 +144,6 @@ fn ready_port(log: &str) -> Option<u16> {
     let (_, rest) = log.split_once("Ready on http://127.0.0.1:")?;
     let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
     digits.parse().ok()
-}
-
-/// The file the caller named, else the one in `variable`, else `relative`
-/// in the project directory or the nearest directory above it that has it.
-fn find(
-    named: Option<&PathBuf>,
-    variable: &str,
-    project: &Path,
-    relative: &str,
-    not_found: fn(Vec<PathBuf>) -> Error,
-) -> Result<PathBuf, Error> {
-    if let Some(path) = named
-        .cloned()
-        .or_else(|| std::env::var_os(variable).map(PathBuf::from))
-    {
-        return if path.is_file() {
-            Ok(path)
-        } else {
-            Err(not_found(vec![path]))
-        };
-    }
-    let searched: Vec<PathBuf> = project.ancestors().map(|dir| dir.join(relative)).collect();
-    match searched.iter().find(|path| path.is_file()) {
-        Some(path) => Ok(path.clone()),
-        None => Err(not_found(searched)),
-    }
-}
-
-/// Node for wrangler: named, `$NODE_BIN`, a project's own
-/// (`node_modules/.bin/node`, from the `node` npm package), else `node` on
-/// `PATH`.
-fn find_node(config: &Workerd, project: &Path) -> Result<PathBuf, Error> {
-    let not_found = |searched| Error::NodeNotFound { searched };
-    let local = find(
-        config.node.as_ref(),
-        "NODE_BIN",
-        project,
-        "node_modules/.bin/node",
-        not_found,
-    );
-    match local {
-        Err(Error::NodeNotFound { mut searched })
-            if config.node.is_none() && std::env::var_os("NODE_BIN").is_none() =>
-        {
-            let path = std::env::var_os("PATH").unwrap_or_default();
-            let on_path: Vec<PathBuf> = std::env::split_paths(&path)
-                .map(|dir| dir.join("node"))
-                .collect();
-            match on_path.iter().find(|node| node.is_file()) {
-                Some(node) => Ok(node.clone()),
-                None => {
-                    searched.extend(on_path);
-                    Err(Error::NodeNotFound { searched })
-                }
-            }
-        }
-        found => found,
-    }
 }
 
 #[cfg(test)]

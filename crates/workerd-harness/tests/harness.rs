@@ -232,6 +232,12 @@ fn worker_build_layout_shim_wasm_and_snippets() {
     assert_eq!(worker.get("/").expect("GET").body, "answer=42");
 }
 
+/// What the fixture worker answers to `GET /`, started from `config`.
+fn answer(config: &Workerd) -> serde_json::Value {
+    let worker = config.start().expect("start");
+    worker.get("/").expect("GET /").json().expect("JSON")
+}
+
 #[test]
 fn wrangler_json_and_jsonc_with_comments_and_trailing_commas() {
     let jsonc = br#"// What `npm create cloudflare` writes, trimmed.
@@ -252,13 +258,7 @@ fn wrangler_json_and_jsonc_with_comments_and_trailing_commas() {
         let dir = project(file, &[(file, content), ("src/worker.mjs", JS_WORKER)]);
         let config = Workerd::from_wrangler_config(dir.join(file)).expect(file);
         assert_eq!(config.backend(), &Backend::Workerd, "{file}");
-        let json = config
-            .start()
-            .expect("start")
-            .get("/")
-            .expect("GET")
-            .json()
-            .expect("JSON");
+        let json = answer(&config);
         assert_eq!(json["env"]["GREETING"], greeting, "{file}");
     }
 }
@@ -281,13 +281,7 @@ GREETING = "staging"
     );
     let config = Workerd::from_wrangler_config(dir.join("wrangler.toml")).expect("wrangler.toml");
     let staging = config.clone().env("staging").expect("env staging");
-    let json = staging
-        .start()
-        .expect("start")
-        .get("/")
-        .expect("GET")
-        .json()
-        .expect("JSON");
+    let json = answer(&staging);
     assert_eq!(
         json["env"],
         serde_json::json!({"GREETING": "staging"}),
