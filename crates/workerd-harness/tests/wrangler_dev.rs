@@ -147,6 +147,12 @@ fn static_assets_secrets_from_dev_vars_and_a_var_set_by_the_test() {
             (".dev.vars", "API_KEY=shh\n"),
         ],
     );
+    // `assets` alone needs wrangler: it is named, though `.dev.vars` would be too.
+    let config = Workerd::from_wrangler_config(dir.join("wrangler.jsonc")).expect("config");
+    let because = Backend::WranglerDev {
+        because: "`assets`".into(),
+    };
+    assert_eq!(config.backend(), &because);
     let worker = start(&dir);
     assert_eq!(body(&worker, "/hello.txt"), "hello from an asset\n");
     assert_eq!(
