@@ -130,7 +130,7 @@ mod bench {
         let server = if wasm {
             Server::on(Runtime::Node, "build-test", &vars)
         } else {
-            Server::reference_on(Runtime::Node, support::JS_WORKER, &vars)
+            support::start_reference(Runtime::Node, support::JS_WORKER, &vars)
         };
         answering(server, port)
     }

@@ -43,19 +43,19 @@ mod bench {
 
     use std::time::Duration;
 
-    use common::{Server, get};
+    use common::{Runtime, Server, get};
     use support::Wave;
 
     /// Starts the server called `name` with the given `[vars]`.
     fn start(name: &str, vars: &[(&str, &str)]) -> Server {
         match name {
             "wasm" => Server::workerd("build", vars),
-            "js" => Server::workerd_js(support::JS_WORKER, vars),
-            "js-floor" => Server::workerd_js(support::JS_FLOOR, vars),
+            "js" => support::start_reference(Runtime::Workerd, support::JS_WORKER, vars),
+            "js-floor" => support::start_reference(Runtime::Workerd, support::JS_FLOOR, vars),
             "tokio" => tokio_example(vars),
-            "flask-fixed" => Server::python_with("flask_fixed.py", vars),
-            "quart" => Server::python_with("quart_app.py", vars),
-            "seed" => Server::python_with("seed.py", vars),
+            "flask-fixed" => Server::python("flask_fixed.py", vars),
+            "quart" => Server::python("quart_app.py", vars),
+            "seed" => Server::python("seed.py", vars),
             _ if is_wsgi(name) => Server::seed_under(name),
             _ => unreachable!("unknown server {name}"),
         }

@@ -17,7 +17,10 @@ fn waves_of_five_and_ten_against_each_worker() {
     let vars = [("TOY_SLEEP_MS", "100")];
     let servers = [
         ("wasm", Server::workerd("build", &vars)),
-        ("js", Server::workerd_js(support::JS_WORKER, &vars)),
+        (
+            "js",
+            support::start_reference(Runtime::Workerd, support::JS_WORKER, &vars),
+        ),
     ];
     let waves: Vec<_> = [5, 10]
         .into_iter()

@@ -32,7 +32,7 @@ fn the_uploaded_bundle_is_small_and_keeps_the_contract() {
         dry.gzip_kib
     );
 
-    let server = workerd_bundle(&dry.dist(), &[("TOY_SLEEP_MS", "50")]);
+    let server = workerd_bundle(dry.dist.path(), &[("TOY_SLEEP_MS", "50")]);
     common::assert_toy_contract(&server);
     // The test-only routes never ship.
     let panic = common::get(&server.url("/__panic"));

@@ -14,7 +14,7 @@ use common::{Server, get};
 
 #[test]
 fn the_seed_fails_with_no_current_event_loop_in_its_request_thread() {
-    let server = Server::python("seed.py");
+    let server = Server::python("seed.py", &[]);
     let reply = get(&server.url("/toy"));
     assert_eq!(reply.status, 500, "{reply:?}");
     // The traceback is logged after the response is sent.
@@ -30,7 +30,7 @@ fn the_seed_fails_with_no_current_event_loop_in_its_request_thread() {
 /// 200 `{"result": 1}` after at least the 1 s sleep, and 50 concurrent
 /// requests overlapping (50 s one by one).
 fn answers_after_the_sleep_and_overlaps(script: &str) {
-    let server = Server::python(script);
+    let server = Server::python(script, &[]);
     let reply = get(&server.url("/toy"));
     assert_eq!(reply.status, 200, "{reply:?}\n{}", server.log());
     assert_eq!(common::json(&reply), serde_json::json!({ "result": 1 }));

@@ -17,8 +17,10 @@ use std::time::{Duration, Instant};
 use fantoccini::{Client, ClientBuilder};
 use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::{Value, json};
+use tempfile::TempDir;
 
-use common::{Scratch, Server, require, root};
+use common::{Server, require, root};
+use workerd_harness::Process;
 
 /// Chromium with its page and the two processes behind it; all stopped on drop.
 struct Browser {
@@ -34,7 +36,7 @@ impl Browser {
     /// wasm-bindgen browser host).
     async fn open(dir: &Path, page: &str) -> Browser {
         let site = static_files(dir);
-        let driver = Server::chromedriver();
+        let driver = chromedriver();
         let options: Value = serde_json::from_str(
             &fs::read_to_string(root().join("webdriver.json")).expect("read webdriver.json"),
         )
@@ -141,8 +143,34 @@ fn built_with_test_routes() -> PathBuf {
     root().join("build-sw-test")
 }
 
+/// chromedriver (Debian's, as the set-up installs it) on the port it
+/// picks and reports. Chromium keeps its temporary directories under
+/// TMPDIR, here the scratch directory, so they go with it.
+///
+/// Asked for port 0, chromedriver binds `::1` on a port the system picks
+/// and then `127.0.0.1` on the same number, which another process may
+/// hold ("bind() failed: Address already in use", exit 1). A new start
+/// gets a new port, so that one failure is retried.
+fn chromedriver() -> Server {
+    const ATTEMPTS: usize = 5;
+    let mut attempt = 1;
+    loop {
+        let dir = Process::scratch().unwrap_or_else(|e| panic!("{e}"));
+        let mut command = Command::new("chromedriver");
+        command.arg("--port=0").env("TMPDIR", &dir);
+        match Server::try_reporting(command, dir, Duration::from_secs(30)) {
+            Ok(server) => return server,
+            Err(why) if attempt < ATTEMPTS && why.contains("Address already in use") => {
+                eprintln!("[e2e] chromedriver lost its port to another process; starting it again");
+                attempt += 1;
+            }
+            Err(why) => panic!("chromedriver (attempt {attempt} of {ATTEMPTS}) {why}"),
+        }
+    }
+}
+
 /// A copy of the build in a scratch directory, for breaking it.
-fn copy_of_build(scratch: &Scratch) -> PathBuf {
+fn copy_of_build(scratch: &TempDir) -> PathBuf {
     fn copy(from: &Path, to: &Path) {
         fs::create_dir_all(to).expect("create dir");
         for entry in fs::read_dir(from).expect("read build-sw").flatten() {
@@ -154,7 +182,7 @@ fn copy_of_build(scratch: &Scratch) -> PathBuf {
             }
         }
     }
-    let dir = scratch.dir().join("site");
+    let dir = scratch.path().join("site");
     copy(&built(), &dir);
     dir
 }
@@ -333,7 +361,7 @@ async fn the_button_sends_a_hundred_requests_and_draws_a_bar_for_each() {
 
 #[tokio::test]
 async fn a_worker_that_cannot_be_registered_is_said_on_the_page() {
-    let scratch = Scratch::new("sw-no-script");
+    let scratch = TempDir::new().expect("a scratch directory");
     let site = copy_of_build(&scratch);
     fs::remove_file(site.join("sw.js")).expect("remove sw.js");
     let browser = Browser::open(&site, "/").await;
@@ -354,7 +382,7 @@ async fn a_worker_that_cannot_be_registered_is_said_on_the_page() {
 
 #[tokio::test]
 async fn a_worker_that_never_takes_control_is_said_on_the_page() {
-    let scratch = Scratch::new("sw-stuck");
+    let scratch = TempDir::new().expect("a scratch directory");
     let site = copy_of_build(&scratch);
     // A worker whose install never ends: it never activates, never fails.
     fs::write(
@@ -380,7 +408,7 @@ async fn a_worker_that_never_takes_control_is_said_on_the_page() {
 
 #[tokio::test]
 async fn a_wasm_that_does_not_load_is_said_on_the_page() {
-    let scratch = Scratch::new("sw-bad-wasm");
+    let scratch = TempDir::new().expect("a scratch directory");
     let site = copy_of_build(&scratch);
     let wasm = site.join("pkg/toy_edge_bg.wasm");
     fs::remove_file(&wasm).expect("remove the wasm");

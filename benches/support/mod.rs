@@ -61,20 +61,29 @@ pub fn start_wasm(
     }
 }
 
-/// The plain-JS module `module` on `runtime`, served as the wasm is. On
-/// workerd, JS_WITH_WASM_STANDALONE stands for its twin JS_WITH_WASM, which
-/// imports the build's glue and wasm as modules.
+/// The plain-JS module `module` (relative to the root) on `runtime`, served
+/// as the wasm is but loading nothing of the project: on bare workerd with
+/// the app's compatibility settings, elsewhere through
+/// benches/workers/js-server.mjs. On workerd, JS_WITH_WASM_STANDALONE stands
+/// for its twin JS_WITH_WASM, which imports the build's glue and wasm as
+/// modules.
 pub fn start_reference(runtime: Runtime, module: &str, vars: &[(&str, &str)]) -> Server {
-    if runtime == Runtime::Workerd && module == JS_WITH_WASM_STANDALONE {
-        let app = app_worker("build");
-        let mut modules = vec![
-            (JS_WITH_WASM.to_owned(), root().join(JS_WITH_WASM)),
-            (JS_WORKER.to_owned(), root().join(JS_WORKER)),
-        ];
-        modules.extend(app.modules().iter().skip(1).cloned());
-        return Server::start(app.with_modules(modules), vars);
+    let app = app_worker("build");
+    match runtime {
+        Runtime::Workerd if module == JS_WITH_WASM_STANDALONE => {
+            let mut modules = vec![
+                (JS_WITH_WASM.to_owned(), root().join(JS_WITH_WASM)),
+                (JS_WORKER.to_owned(), root().join(JS_WORKER)),
+            ];
+            modules.extend(app.modules().iter().skip(1).cloned());
+            Server::start(app.with_modules(modules), vars)
+        }
+        Runtime::Workerd => Server::start(
+            app.with_modules([("worker.mjs", root().join(module))]),
+            vars,
+        ),
+        _ => Server::serve(runtime, &[("TOY_REFERENCE", module)], vars),
     }
-    Server::reference_on(runtime, module, vars)
 }
 
 /// The time now as an HTTP date (Sun, 06 Dec 2026 20:13:09 GMT).

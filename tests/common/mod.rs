@@ -9,7 +9,6 @@
 //! skipped.
 #![allow(dead_code)] // each test binary uses its own part of the harness
 
-use std::fs;
 use std::io::Write;
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
@@ -30,42 +29,6 @@ pub fn require(path: &Path, fix: &str) {
         "{} is missing: run `{fix}` first",
         path.display()
     );
-}
-
-/// A directory of its own under `target/e2e` for a test's files (a dry
-/// run's output, a copy of a build to break). Removed when dropped, unless
-/// the test is failing: then it is kept and its path printed.
-pub struct Scratch {
-    dir: Option<tempfile::TempDir>,
-}
-
-impl Scratch {
-    pub fn new(label: &str) -> Scratch {
-        let parent = root().join("target/e2e");
-        let dir = fs::create_dir_all(&parent)
-            .and_then(|()| {
-                tempfile::Builder::new()
-                    .prefix(&format!("{label}-"))
-                    .tempdir_in(&parent)
-            })
-            .expect("create scratch dir under target/e2e");
-        Scratch { dir: Some(dir) }
-    }
-
-    /// The directory.
-    pub fn dir(&self) -> &Path {
-        self.dir.as_ref().map_or(Path::new(""), |dir| dir.path())
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        if std::thread::panicking()
-            && let Some(dir) = self.dir.take()
-        {
-            eprintln!("[e2e] test failed: kept {}", dir.keep().display());
-        }
-    }
 }
 
 /// A server on 127.0.0.1: a workerd started by workerd-harness, or another
@@ -127,19 +90,9 @@ impl Server {
         Server::serve(runtime, &[("TOY_BUILD", bundle_dir)], vars)
     }
 
-    /// The plain-JS reference handler (`js_module`, relative to the root) on
-    /// `runtime`, served as the wasm is but loading nothing of the project
-    /// (benches/workers/js-server.mjs): what `make bench` compares the wasm
-    /// with.
-    pub fn reference_on(runtime: Runtime, js_module: &str, vars: &[(&str, &str)]) -> Server {
-        if runtime == Runtime::Workerd {
-            return Server::workerd_js(js_module, vars);
-        }
-        Server::serve(runtime, &[("TOY_REFERENCE", js_module)], vars)
-    }
-
-    /// scripts/serve.sh RUNTIME on a port the system picks.
-    fn serve(runtime: Runtime, settings: &[(&str, &str)], vars: &[(&str, &str)]) -> Server {
+    /// scripts/serve.sh RUNTIME on a port the system picks, with its
+    /// `settings` (TOY_BUILD, TOY_REFERENCE) and the worker's `vars`.
+    pub fn serve(runtime: Runtime, settings: &[(&str, &str)], vars: &[(&str, &str)]) -> Server {
         let mut command = Command::new("bash");
         command
             .arg(root().join("scripts/serve.sh"))
@@ -158,17 +111,6 @@ impl Server {
         Server::start(app_worker(bundle_dir), vars)
     }
 
-    /// Bare workerd serving one plain JavaScript module (relative to the
-    /// root) with the app's compatibility settings.
-    pub fn workerd_js(module: &str, vars: &[(&str, &str)]) -> Server {
-        let path = root().join(module);
-        require(&path, "git checkout");
-        Server::start(
-            app_worker("build").with_modules([("worker.mjs", path)]),
-            vars,
-        )
-    }
-
     /// Starts `worker` with `vars` set.
     pub fn start(worker: Workerd, vars: &[(&str, &str)]) -> Server {
         let worker = vars
@@ -183,89 +125,36 @@ impl Server {
     }
 
     /// One of the Python servers in python/ (`seed.py`, `flask_fixed.py`,
-    /// `quart_app.py`) from the project's venv, on the port it picks and
-    /// reports.
-    pub fn python(script: &str) -> Server {
-        Server::python_with(script, &[])
-    }
-
-    /// [`Server::python`] with environment variables.
-    pub fn python_with(script: &str, vars: &[(&str, &str)]) -> Server {
-        let root = root();
-        let python = root.join(".tools/venv/bin/python");
-        require(&python, "scripts/setup.sh --python");
-        let mut command = Command::new(python);
-        command
-            .current_dir(root.join("python"))
-            .arg("-u")
-            .arg(script)
-            .arg("0")
-            .envs(vars.iter().copied());
+    /// `quart_app.py`) from the project's venv, with `vars` in its
+    /// environment, on the port it picks and reports.
+    pub fn python(script: &str, vars: &[(&str, &str)]) -> Server {
+        let mut command = venv("python");
+        command.args(["-u", script, "0"]).envs(vars.iter().copied());
         Server::reporting(command, script, Duration::from_secs(30))
     }
 
-    /// The seed under one of the production servers it recommends, from the
-    /// project's venv, one worker process each: `gunicorn` (sync worker) or
-    /// `uwsgi`, or `gunicorn-threads` / `uwsgi-threads` with 8 threads; on
-    /// the port it reports.
+    /// The seed under one of the production servers it recommends, one
+    /// worker process each: `gunicorn` (sync worker) or `uwsgi`, or
+    /// `gunicorn-threads` / `uwsgi-threads` with 8 threads; on the port it
+    /// reports.
     pub fn seed_under(server: &str) -> Server {
-        let gunicorn = ["--no-control-socket", "-w", "1", "-b", "127.0.0.1:0"];
-        let uwsgi = [
-            "--http-socket",
-            "127.0.0.1:0",
-            "--wsgi-file",
-            "seed.py",
-            "--callable",
-            "app",
-            "--master",
-            "--processes",
-            "1",
-        ];
-        let (program, mut args) = match server {
-            "gunicorn" | "gunicorn-threads" => ("gunicorn", gunicorn.to_vec()),
-            "uwsgi" | "uwsgi-threads" => ("uwsgi", uwsgi.to_vec()),
+        let program = server.trim_end_matches("-threads");
+        let args = match program {
+            "gunicorn" => "--no-control-socket -w 1 -b 127.0.0.1:0",
+            "uwsgi" => {
+                "--http-socket 127.0.0.1:0 --wsgi-file seed.py --callable app --master --processes 1"
+            }
             _ => panic!("no WSGI server called {server}"),
         };
+        let mut command = venv(program);
+        command.args(args.split(' '));
         if server.ends_with("-threads") {
-            args.extend(["--threads", "8"]);
+            command.args(["--threads", "8"]);
         }
         if program == "gunicorn" {
-            args.push("seed:app");
+            command.arg("seed:app");
         }
-        let root = root();
-        let program = root.join(".tools/venv/bin").join(program);
-        require(&program, "scripts/setup.sh --python");
-        let mut command = Command::new(program);
-        command.current_dir(root.join("python")).args(args);
         Server::reporting(command, server, Duration::from_secs(30))
-    }
-
-    /// chromedriver (Debian's, as the set-up installs it) on the port it
-    /// picks and reports. Chromium keeps its temporary directories under
-    /// TMPDIR, here the scratch directory, so they go with it.
-    ///
-    /// Asked for port 0, chromedriver binds `::1` on a port the system picks
-    /// and then `127.0.0.1` on the same number, which another process may
-    /// hold ("bind() failed: Address already in use", exit 1). A new start
-    /// gets a new port, so that one failure is retried.
-    pub fn chromedriver() -> Server {
-        const ATTEMPTS: usize = 5;
-        let mut attempt = 1;
-        loop {
-            let dir = Process::scratch().unwrap_or_else(|e| panic!("{e}"));
-            let mut command = Command::new("chromedriver");
-            command.arg("--port=0").env("TMPDIR", &dir);
-            match Server::try_reporting_in(command, dir, Duration::from_secs(30)) {
-                Ok(server) => return server,
-                Err(why) if attempt < ATTEMPTS && why.contains("Address already in use") => {
-                    eprintln!(
-                        "[e2e] chromedriver lost its port to another process; starting it again"
-                    );
-                    attempt += 1;
-                }
-                Err(why) => panic!("chromedriver (attempt {attempt} of {ATTEMPTS}) {why}"),
-            }
-        }
     }
 
     /// Starts `command` and waits for the port it reports in its log
@@ -273,13 +162,13 @@ impl Server {
     /// say so once they listen on the port the system gave them.
     pub fn reporting(command: Command, label: &str, wait: Duration) -> Server {
         let dir = Process::scratch().unwrap_or_else(|e| panic!("{e}"));
-        Server::try_reporting_in(command, dir, wait).unwrap_or_else(|why| panic!("{label} {why}"))
+        Server::try_reporting(command, dir, wait).unwrap_or_else(|why| panic!("{label} {why}"))
     }
 
     /// [`Server::reporting`] with the scratch directory `dir` made already,
     /// and a server that exits before it reports a port an `Err` that quotes
     /// its log (its scratch directory goes).
-    fn try_reporting_in(
+    pub fn try_reporting(
         mut command: Command,
         dir: PathBuf,
         wait: Duration,
@@ -314,24 +203,13 @@ impl Server {
         }
     }
 
-    /// Sends `signal` (SIGTERM, SIGINT: Ctrl-C) to a server process of this
-    /// project's and waits up to `within` for it to exit: its exit code
-    /// (`None`: still running, or killed by a signal).
-    pub fn stop_with(&mut self, signal: libc::c_int, within: Duration) -> Option<i32> {
-        let Kind::Process(process) = &mut self.kind else {
-            panic!("stop_with() is for server processes, not the harness's workerd");
-        };
-        let pid = libc::pid_t::try_from(process.pid()).ok()?;
-        // SAFETY: kill(2) takes plain integers.
-        unsafe { libc::kill(pid, signal) };
-        let deadline = Instant::now() + within;
-        while Instant::now() < deadline {
-            if let Some(status) = process.exited() {
-                return status.code();
-            }
-            std::thread::sleep(Duration::from_millis(20));
+    /// `Some(status)` once a server process of this project's has exited
+    /// (`None` for the harness's workerd, which a test never stops).
+    pub fn exited(&mut self) -> Option<std::process::ExitStatus> {
+        match &mut self.kind {
+            Kind::Workerd(_) => None,
+            Kind::Process(process) => process.exited(),
         }
-        None
     }
 
     /// `http://127.0.0.1:PORT{path}`.
@@ -346,6 +224,15 @@ impl Server {
             Kind::Process(process) => process.log(),
         }
     }
+}
+
+/// `program` from the project's venv, run in python/.
+fn venv(program: &str) -> Command {
+    let path = root().join(".tools/venv/bin").join(program);
+    require(&path, "scripts/setup.sh --python");
+    let mut command = Command::new(path);
+    command.current_dir(root().join("python"));
+    command
 }
 
 /// The port in a "Ready on http://127.0.0.1:PORT" (wrangler), "Running on
@@ -370,59 +257,45 @@ fn reported_port(log: &str) -> Option<u16> {
 }
 
 /// What `wrangler deploy --dry-run` produced: the sizes it printed and the
-/// bundle it would upload (in the scratch directory's `dist`).
+/// bundle it would upload (in `dist`, removed when dropped).
 pub struct DryRun {
     pub total_kib: f64,
     pub gzip_kib: f64,
-    pub scratch: Scratch,
-}
-
-impl DryRun {
-    /// The directory holding the bundle.
-    pub fn dist(&self) -> PathBuf {
-        self.scratch.dir().join("dist")
-    }
+    pub dist: tempfile::TempDir,
 }
 
 /// Runs `wrangler deploy --dry-run --outdir …` (which builds the worker
 /// first) and reads (Total Upload, gzip) in KiB from its line
 /// `Total Upload: 148.00 KiB / gzip: 52.84 KiB`.
 pub fn dry_run() -> DryRun {
-    let root = root();
-    let scratch = Scratch::new("dry-run");
+    let dist = tempfile::TempDir::new().expect("a directory for the bundle");
     let output = Command::new("bash")
-        .current_dir(&root)
+        .current_dir(root())
         .arg("-c")
-        .arg(format!(
-            "source scripts/env.sh && wrangler deploy --dry-run --outdir {}",
-            scratch.dir().join("dist").display()
-        ))
+        .arg("source scripts/env.sh && wrangler deploy --dry-run --outdir \"$1\"")
+        .arg("dry-run")
+        .arg(dist.path())
         .output()
         .expect("run wrangler");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let text = String::from_utf8_lossy(&output.stdout) + String::from_utf8_lossy(&output.stderr);
     assert!(
         output.status.success(),
         "wrangler deploy --dry-run failed:\n{text}"
     );
-    let line = text
+    let kib: Vec<f64> = text
         .lines()
         .find(|l| l.contains("Total Upload:"))
-        .unwrap_or_else(|| panic!("no size line in:\n{text}"));
-    let numbers: Vec<f64> = line
-        .split(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .into_iter()
+        .flat_map(|line| line.split(|c: char| !(c.is_ascii_digit() || c == '.')))
         .filter_map(|s| s.parse().ok())
         .collect();
-    match numbers[..] {
-        [total_kib, gzip_kib, ..] => DryRun {
-            total_kib,
-            gzip_kib,
-            scratch,
-        },
-        _ => panic!("cannot read sizes from {line:?}"),
+    let [total_kib, gzip_kib, ..] = kib[..] else {
+        panic!("no sizes in a 'Total Upload:' line of:\n{text}");
+    };
+    DryRun {
+        total_kib,
+        gzip_kib,
+        dist,
     }
 }
 
@@ -551,17 +424,12 @@ pub fn assert_toy_contract(server: &Server) {
 /// `(live_sleeps, wasm_memory_bytes)` from the test worker's `/__stats`.
 pub fn stats(server: &Server) -> (u64, u64) {
     let reply = get(&server.url("/__stats"));
-    assert_eq!(
-        reply.status, 200,
-        "/__stats needs the test worker: {reply:?}"
-    );
-    let json = json(&reply);
-    let field = |name: &str| {
-        json[name]
-            .as_u64()
-            .unwrap_or_else(|| panic!("no {name} in {json}"))
-    };
-    (field("live_sleeps"), field("wasm_memory_bytes"))
+    let json = reply.json().unwrap_or_default();
+    let field = |name: &str| json[name].as_u64();
+    match (field("live_sleeps"), field("wasm_memory_bytes")) {
+        (Some(live), Some(memory)) => (live, memory),
+        _ => panic!("/__stats needs the test worker (build-test/): {reply:?}"),
+    }
 }
 
 /// Polls `/__stats` every 10 ms until `done(live_sleeps)` or `within` has

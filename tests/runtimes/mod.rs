@@ -177,7 +177,8 @@ pub fn client_resets_end_sleeps_and_free_memory(runtime: Runtime) {
     // A 10 s sleep: only the abort can end one in time.
     let server = Server::on(runtime, "build-test", &[("TOY_SLEEP_MS", "10000")]);
     // 10 batches of 100: without the abort handling every batch stays
-    // asleep for 10 s; with it leaking, memory grows ~110 KiB per batch.
+    // asleep for 10 s; a leak of what an aborted request held grows memory
+    // batch after batch.
     let (baseline, batches) = common::abort_batches(&server, 10, 100, Duration::from_millis(500));
     for (i, batch) in batches.iter().enumerate() {
         assert_eq!(batch.live_before, 100, "batch {i}: {batch:?}");
@@ -187,7 +188,7 @@ pub fn client_resets_end_sleeps_and_free_memory(runtime: Runtime) {
         );
     }
     let last = batches.last().map_or(0, |b| b.memory_after);
-    // One page of slack for the allocator; the old leak was 17 pages here.
+    // One page (64 KiB) of slack for the allocator over 1000 aborts.
     assert!(
         last <= baseline + PAGE,
         "wasm memory grew from {baseline} to {last} bytes over 1000 aborts"
@@ -411,7 +412,7 @@ pub fn stops_cleanly_on(runtime: Runtime, signal: libc::c_int) {
     let client = std::thread::spawn(move || get(&url));
     // The request is sleeping before the signal comes.
     std::thread::sleep(Duration::from_millis(400));
-    let code = server.stop_with(signal, Duration::from_secs(5));
+    let code = stop_with(&mut server, signal, Duration::from_secs(5));
     let reply = client.join().expect("client");
     assert_eq!(
         (reply.status, reply.body.as_str()),
@@ -434,4 +435,21 @@ pub fn requests_seen(server: &Server) -> u64 {
     common::json(&common::get(&server.url("/__stats")))["requests"]
         .as_u64()
         .unwrap_or_else(|| panic!("no requests in /__stats"))
+}
+
+/// Sends `signal` (SIGTERM, SIGINT: Ctrl-C) to a server process of this
+/// project's and waits up to `within` for it to exit: its exit code (`None`:
+/// still running, or killed by a signal).
+fn stop_with(server: &mut Server, signal: libc::c_int, within: Duration) -> Option<i32> {
+    let pid = libc::pid_t::try_from(server.pid()).ok()?;
+    // SAFETY: kill(2) takes plain integers.
+    unsafe { libc::kill(pid, signal) };
+    let deadline = Instant::now() + within;
+    while Instant::now() < deadline {
+        if let Some(status) = server.exited() {
+            return status.code();
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    None
 }

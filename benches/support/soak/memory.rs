@@ -75,7 +75,7 @@ fn memory_minute(
     let server = if wasm {
         Server::on(runtime, "build-test", &vars)
     } else {
-        Server::reference_on(runtime, crate::support::JS_WORKER, &vars)
+        crate::support::start_reference(runtime, crate::support::JS_WORKER, &vars)
     };
     let (name, side) = (runtime.name(), if wasm { "wasm" } else { "js" });
     let pid = server.pid();
