@@ -46,7 +46,7 @@ mod bench {
     /// Starts the server called `name` with the given `[vars]`.
     fn start(name: &str, vars: &[(&str, &str)]) -> Server {
         match name {
-            "wasm" => Server::workerd("build", vars),
+            "wasm" => Server::on(Runtime::Workerd, "build", vars),
             "js" => support::start_reference(Runtime::Workerd, support::JS_WORKER, vars),
             "js-floor" => support::start_reference(Runtime::Workerd, support::JS_FLOOR, vars),
             "tokio" => tokio_example(vars),

@@ -16,7 +16,7 @@ use support::{Stat, Wave, read_hey, summarise};
 fn waves_of_five_and_ten_against_each_worker() {
     let vars = [("TOY_SLEEP_MS", "100")];
     let servers = [
-        ("wasm", Server::workerd("build", &vars)),
+        ("wasm", Server::on(Runtime::Workerd, "build", &vars)),
         (
             "js",
             support::start_reference(Runtime::Workerd, support::JS_WORKER, &vars),

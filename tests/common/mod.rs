@@ -13,8 +13,8 @@ use std::io::Write;
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-
 use std::time::{Duration, Instant};
+
 use workerd_harness::{Process, Worker, Workerd};
 
 /// The project root.
@@ -80,11 +80,12 @@ impl Runtime {
 }
 
 impl Server {
-    /// The build in `bundle_dir` ("build", "build-test") served by `runtime`,
-    /// `vars` as the worker's (unset: wrangler.toml's, the default sleep).
+    /// The build in `bundle_dir` ("build", "build-test") served by `runtime`
+    /// (workerd: bare, as [`app_worker`] describes it), `vars` as the
+    /// worker's (unset: wrangler.toml's, the default sleep).
     pub fn on(runtime: Runtime, bundle_dir: &str, vars: &[(&str, &str)]) -> Server {
         if runtime == Runtime::Workerd {
-            return Server::workerd(bundle_dir, vars);
+            return Server::start(app_worker(bundle_dir), vars);
         }
         require(&root().join(bundle_dir).join("index_bg.wasm"), "make build");
         Server::serve(runtime, &[("TOY_BUILD", bundle_dir)], vars)
@@ -103,12 +104,6 @@ impl Server {
             .envs(settings.iter().copied())
             .envs(vars.iter().copied());
         Server::reporting(command, runtime.name(), Duration::from_secs(30))
-    }
-
-    /// Bare workerd serving the app with the glue and wasm in `bundle_dir`
-    /// ("build", "build-test"), vars overriding wrangler.toml's.
-    pub fn workerd(bundle_dir: &str, vars: &[(&str, &str)]) -> Server {
-        Server::start(app_worker(bundle_dir), vars)
     }
 
     /// Starts `worker` with `vars` set.

@@ -2,7 +2,7 @@
 //! runtime, the wasm beside the plain-JS reference.
 
 use super::{Params, Report, mib, sustained};
-use crate::common::Server;
+use crate::common::{Runtime, Server};
 use crate::support::{Stat, status_kib};
 
 /// Rounds of the memory minute per runtime and side: odd, for the median.
@@ -21,7 +21,6 @@ const MEMORY_ROUNDS: usize = 3;
 /// grows it all along, while the ramp-up to the steady flow is over in the
 /// first seconds.
 pub fn memory_beside_js(p: &Params, report: &mut Report) {
-    use crate::common::Runtime;
     let runtimes = [Runtime::Workerd, Runtime::Deno, Runtime::Bun, Runtime::Node];
     // Per runtime, per side (wasm, js): RSS after the minute (MiB) and
     // growth per request served in its second half (KiB), round by round.
@@ -64,12 +63,7 @@ pub fn memory_beside_js(p: &Params, report: &mut Report) {
 /// wasm's linear memory checked; returns the RSS after the minute (MiB) and
 /// the RSS growth per request served over its second half (KiB; the flow is
 /// steady by then, so half the requests fall in it).
-fn memory_minute(
-    runtime: crate::common::Runtime,
-    wasm: bool,
-    p: &Params,
-    report: &mut Report,
-) -> (f64, f64) {
+fn memory_minute(runtime: Runtime, wasm: bool, p: &Params, report: &mut Report) -> (f64, f64) {
     let sleep = p.sleep_ms.to_string();
     let vars = [("TOY_SLEEP_MS", sleep.as_str())];
     let server = if wasm {

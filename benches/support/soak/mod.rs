@@ -7,7 +7,7 @@
 use std::time::{Duration, Instant};
 
 use super::{Outcome, hey, status_kib};
-use crate::common::Server;
+use crate::common::{Runtime, Server};
 
 mod memory;
 mod panics;
@@ -170,7 +170,7 @@ pub fn run(p: &Params) -> Report {
     let drain = Duration::from_millis(u64::from(p.sleep_ms) + 500);
 
     // 1. One big wave.
-    let server = Server::workerd("build", &vars);
+    let server = Server::on(Runtime::Workerd, "build", &vars);
     let big = wave(&server, p.big_wave);
     report.outcome(&format!("big wave of {}", p.big_wave), &big);
     // 2. Client aborts (RST mid-sleep), in batches, then the test worker's.
@@ -230,7 +230,7 @@ fn client_aborts(server: &Server, p: &Params, report: &mut Report) {
 /// wasm memory must stay at the baseline taken with the first batch in
 /// flight (one page of slack; a leak grows it every batch).
 fn aborts_on_the_test_worker(p: &Params, report: &mut Report) {
-    let probe = Server::workerd("build-test", &[("TOY_SLEEP_MS", "10000")]);
+    let probe = Server::on(Runtime::Workerd, "build-test", &[("TOY_SLEEP_MS", "10000")]);
     let (baseline, batches) = crate::common::abort_batches(
         &probe,
         p.abort_batches,

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use super::{Params, Report, error_lines, mib, sustained, wave};
-use crate::common::Server;
+use crate::common::{Runtime, Server};
 use crate::support::status_kib;
 
 /// Sustained load on the test worker with a `/__panic` every so often: only
@@ -12,7 +12,11 @@ use crate::support::status_kib;
 /// and nothing stays behind: no live sleep, wasm memory back to where it was.
 pub(super) fn panics_under_load(p: &Params, report: &mut Report) {
     let sleep = p.sleep_ms.to_string();
-    let server = Server::workerd("build-test", &[("TOY_SLEEP_MS", sleep.as_str())]);
+    let server = Server::on(
+        Runtime::Workerd,
+        "build-test",
+        &[("TOY_SLEEP_MS", sleep.as_str())],
+    );
     // Wasm memory never shrinks: the baseline is taken after a wave as
     // large as the load, so that only a leak can grow it.
     let warm = wave(&server, p.soak_concurrency);
