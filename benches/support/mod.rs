@@ -68,22 +68,21 @@ pub fn start_wasm(
 /// for its twin JS_WITH_WASM, which imports the build's glue and wasm as
 /// modules.
 pub fn start_reference(runtime: Runtime, module: &str, vars: &[(&str, &str)]) -> Server {
-    let app = app_worker("build");
-    match runtime {
-        Runtime::Workerd if module == JS_WITH_WASM_STANDALONE => {
-            let mut modules = vec![
-                (JS_WITH_WASM.to_owned(), root().join(JS_WITH_WASM)),
-                (JS_WORKER.to_owned(), root().join(JS_WORKER)),
-            ];
-            modules.extend(app.modules().iter().skip(1).cloned());
-            Server::start(app.with_modules(modules), vars)
-        }
-        Runtime::Workerd => Server::start(
-            app.with_modules([("worker.mjs", root().join(module))]),
-            vars,
-        ),
-        _ => Server::serve(runtime, &[("TOY_REFERENCE", module)], vars),
+    if runtime != Runtime::Workerd {
+        return Server::serve(runtime, &[("TOY_REFERENCE", module)], vars);
     }
+    let app = app_worker("build");
+    let modules = if module == JS_WITH_WASM_STANDALONE {
+        let mut modules = vec![
+            (JS_WITH_WASM.to_owned(), root().join(JS_WITH_WASM)),
+            (JS_WORKER.to_owned(), root().join(JS_WORKER)),
+        ];
+        modules.extend(app.modules().iter().skip(1).cloned());
+        modules
+    } else {
+        vec![("worker.mjs".to_owned(), root().join(module))]
+    };
+    Server::start(app.with_modules(modules), vars)
 }
 
 /// The time now as an HTTP date (Sun, 06 Dec 2026 20:13:09 GMT).
