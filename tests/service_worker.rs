@@ -158,13 +158,13 @@ fn chromedriver() -> Server {
         let dir = Process::scratch().unwrap_or_else(|e| panic!("{e}"));
         let mut command = Command::new("chromedriver");
         command.arg("--port=0").env("TMPDIR", &dir);
-        match Server::try_reporting(command, dir, Duration::from_secs(30)) {
+        match Server::try_reporting(command, dir, "chromedriver", Duration::from_secs(30)) {
             Ok(server) => return server,
             Err(why) if attempt < ATTEMPTS && why.contains("Address already in use") => {
                 eprintln!("[e2e] chromedriver lost its port to another process; starting it again");
                 attempt += 1;
             }
-            Err(why) => panic!("chromedriver (attempt {attempt} of {ATTEMPTS}) {why}"),
+            Err(why) => panic!("attempt {attempt} of {ATTEMPTS}: {why}"),
         }
     }
 }

@@ -157,7 +157,7 @@ impl Server {
     /// say so once they listen on the port the system gave them.
     pub fn reporting(command: Command, label: &str, wait: Duration) -> Server {
         let dir = Process::scratch().unwrap_or_else(|e| panic!("{e}"));
-        Server::try_reporting(command, dir, wait).unwrap_or_else(|why| panic!("{label} {why}"))
+        Server::try_reporting(command, dir, label, wait).unwrap_or_else(|why| panic!("{why}"))
     }
 
     /// [`Server::reporting`] with the scratch directory `dir` made already,
@@ -166,28 +166,21 @@ impl Server {
     pub fn try_reporting(
         mut command: Command,
         dir: PathBuf,
+        label: &str,
         wait: Duration,
     ) -> Result<Server, String> {
         let mut process =
             Process::spawn(&mut command, dir, "server.log").map_err(|e| e.to_string())?;
-        let deadline = Instant::now() + wait;
-        let port = loop {
-            let text = process.log();
-            if let Some(port) = reported_port(&text) {
-                break port;
+        match process.wait_for_log(label, wait, reported_port) {
+            Ok(port) => Ok(Server {
+                port,
+                kind: Kind::Process(process),
+            }),
+            Err(workerd_harness::Error::StartFailed { reason, log }) => {
+                Err(format!("{reason}; what it printed:\n{log}"))
             }
-            if let Some(status) = process.exited() {
-                return Err(format!("exited ({status}) before it listened:\n{text}"));
-            }
-            if Instant::now() > deadline {
-                return Err(format!("did not report a port within {wait:?}:\n{text}"));
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        };
-        Ok(Server {
-            port,
-            kind: Kind::Process(process),
-        })
+            Err(other) => Err(other.to_string()),
+        }
     }
 
     /// The server's process id (workerd itself for bare workerd).

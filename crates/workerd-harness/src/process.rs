@@ -10,6 +10,7 @@ use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc;
+use std::time::{Duration, Instant};
 
 use crate::{Error, Reply, Workerd};
 
@@ -81,6 +82,35 @@ impl Process {
     /// `Some(status)` once it has exited.
     pub fn exited(&mut self) -> Option<ExitStatus> {
         self.child.try_wait().ok().flatten()
+    }
+
+    /// Reads the log every 20 ms until `find` finds in it what the caller
+    /// waits for (the line a server prints once it listens, say) and returns
+    /// that. [`Error::StartFailed`] with the log when the process exits
+    /// first or `within` passes; `what` names it there ("wrangler dev").
+    pub fn wait_for_log<T>(
+        &mut self,
+        what: &str,
+        within: Duration,
+        find: impl Fn(&str) -> Option<T>,
+    ) -> Result<T, Error> {
+        let deadline = Instant::now() + within;
+        loop {
+            if let Some(found) = find(&self.log()) {
+                return Ok(found);
+            }
+            let reason = if let Some(status) = self.exited() {
+                format!("{what} exited ({status})")
+            } else if Instant::now() > deadline {
+                format!("{what} not ready in {within:?}")
+            } else {
+                std::thread::sleep(Duration::from_millis(20));
+                continue;
+            };
+            // Read after the exit, so that its last words are in.
+            let log = self.log();
+            return Err(Error::StartFailed { reason, log });
+        }
     }
 
     /// Kills the group and waits for the process, keeping the directory:

@@ -5,7 +5,6 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
@@ -80,22 +79,8 @@ pub(crate) fn start(config: &Workerd, source: &Source) -> Result<Worker, Error> 
         .env("FORCE_COLOR", "0")
         .env("WRANGLER_LOG_PATH", dir.join("wrangler-logs"));
     let mut process = Process::spawn(&mut command, dir, "wrangler.log")?;
-    let deadline = Instant::now() + config.start_timeout;
-    loop {
-        if let Some(port) = ready_port(&process.log()) {
-            return Ok(Worker::new(process, port, copies));
-        }
-        let reason = if let Some(status) = process.exited() {
-            format!("wrangler dev exited ({status})")
-        } else if Instant::now() > deadline {
-            format!("wrangler dev not ready in {:?}", config.start_timeout)
-        } else {
-            std::thread::sleep(Duration::from_millis(20));
-            continue;
-        };
-        let log = process.log();
-        return Err(Error::StartFailed { reason, log });
-    }
+    let port = process.wait_for_log("wrangler dev", config.start_timeout, ready_port)?;
+    Ok(Worker::new(process, port, copies))
 }
 
 /// The configuration for wrangler to read (`raw`, as read from `path`): the

@@ -160,6 +160,42 @@ fn dropping_stops_workerd_even_when_the_test_panics() {
 }
 
 #[test]
+fn waiting_for_a_line_ends_with_the_log_when_the_process_exits_or_time_runs_out() {
+    let listening = |log: &str| log.contains("listening").then_some(());
+    let spawn = |script: &str| {
+        let dir = workerd_harness::Process::scratch().expect("scratch");
+        let mut command = std::process::Command::new("sh");
+        command.args(["-c", script]);
+        workerd_harness::Process::spawn(&mut command, dir, "out.log").expect("spawn")
+    };
+    let mut exits = spawn("echo starting; echo 'bind() failed' >&2; exit 3");
+    match exits.wait_for_log("sh", Duration::from_secs(10), listening) {
+        Err(Error::StartFailed { reason, log }) => {
+            assert!(
+                reason.starts_with("sh exited (") && reason.contains('3'),
+                "{reason}"
+            );
+            assert!(log.contains("starting\nbind() failed"), "{log}");
+        }
+        other => panic!("want StartFailed, got {other:?}"),
+    }
+    let mut waits = spawn("echo starting; sleep 60");
+    let started = Instant::now();
+    match waits.wait_for_log("sh", Duration::from_millis(300), listening) {
+        Err(Error::StartFailed { reason, log }) => {
+            assert_eq!(reason, "sh not ready in 300ms");
+            assert_eq!(log, "starting\n");
+        }
+        other => panic!("want StartFailed, got {other:?}"),
+    }
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
 fn dropping_a_process_kills_its_group_and_removes_its_directory() {
     // A shell that starts a grandchild and waits: the group holds both.
     let dir = workerd_harness::Process::scratch().expect("scratch");
@@ -168,13 +204,12 @@ fn dropping_a_process_kills_its_group_and_removes_its_directory() {
         "-c",
         "sleep 60 & echo $! > grandchild.pid; echo ready; wait",
     ]);
-    let process =
+    let mut process =
         workerd_harness::Process::spawn(&mut command, dir.clone(), "out.log").expect("spawn");
-    let started = Instant::now();
-    while !process.log().contains("ready") {
-        assert!(started.elapsed() < Duration::from_secs(10), "no ready line");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let ready = |log: &str| log.contains("ready").then_some(());
+    process
+        .wait_for_log("sh", Duration::from_secs(10), ready)
+        .unwrap_or_else(|e| panic!("{e}"));
     let grandchild: u32 = fs::read_to_string(dir.join("grandchild.pid"))
         .expect("pid file")
         .trim()
